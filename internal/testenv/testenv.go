@@ -1,0 +1,42 @@
+// Package testenv lets tests depend on outside programs and privileges: they
+// skip with a clear message when what they need is missing, and fail instead
+// when the environment variable CI is "true", so that CI never passes by
+// skipping.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run in CI (CI=true).
+func InCI() bool { return os.Getenv("CI") == "true" }
+
+// Missing skips the test with the message, or fails it under CI.
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("CI=true but "+format, args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// NeedTool returns the path of the named program, or skips the test (fails it
+// under CI) when it is not installed.
+func NeedTool(t testing.TB, name string) string {
+	t.Helper()
+	path, err := exec.LookPath(name)
+	if err != nil {
+		Missing(t, "%s is not installed (apt-get install %s): %v", name, name, err)
+	}
+	return path
+}
+
+// NeedRoot skips the test (fails it under CI) unless it runs as root.
+func NeedRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Missing(t, "the test needs root (run it with sudo)")
+	}
+}
