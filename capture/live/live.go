@@ -1,0 +1,115 @@
+// Package live captures packets from a network interface as they cross it,
+// the way tcpdump -i does, and hands them out as a [capture.Source].
+//
+// On Linux it reads an AF_PACKET socket through the standard syscall package:
+// no cgo and no libpcap. It produces the same packets as tcpdump started
+// beside it:
+//
+//   - On a single interface, packets keep their own link-layer header (EN10MB
+//     for Ethernet and for the loopback device lo; raw IP for interfaces
+//     without one; Linux cooked v1 for any other kind).
+//   - On the pseudo-interface "any", every packet gets a LINUX_SLL2 header
+//     built from the address the kernel reports for it, as tcpdump -i any
+//     writes.
+//   - The loopback device hands each packet to a capture twice, once going out
+//     and once coming in; like libpcap, only the incoming copy is kept.
+//   - VLAN tags the network card stripped are put back on Ethernet and Linux
+//     cooked v1 packets.
+//
+// Capturing needs root or the CAP_NET_RAW capability; without it, [Open]
+// returns an error that wraps [ErrPermission] and says how to grant it.
+package live
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"sort"
+	"strings"
+
+	"github.com/wstrace/wstrace/capture"
+)
+
+// AnyInterface is the name of the pseudo-interface that captures on every
+// interface at once.
+const AnyInterface = "any"
+
+// DefaultSnapLen is the snap length used when Options.SnapLen is 0: tcpdump's
+// default, long enough for any packet.
+const DefaultSnapLen = 262144
+
+// Options configures a live capture.
+type Options struct {
+	// Interface is the interface to capture on, such as "lo" or "eth0", or
+	// "any" for all of them.
+	Interface string
+	// SnapLen is the most bytes kept of each packet, counting its link-layer
+	// header; 0 means DefaultSnapLen.
+	SnapLen int
+	// Promiscuous puts the interface in promiscuous mode for as long as the
+	// capture is open, so that it also sees traffic for other hosts. It has
+	// no effect on "any".
+	Promiscuous bool
+	// Filter, if not nil, is asked about every packet; packets it returns
+	// false for are skipped and not numbered. It runs in user space, after
+	// the link-layer header has been built.
+	Filter func(*capture.Packet) bool
+}
+
+// Stats counts the packets of a capture.
+type Stats struct {
+	// Received is how many packets the kernel handed to the capture's socket,
+	// including those it then dropped (the "packets received by filter" of
+	// tcpdump).
+	Received uint64
+	// Dropped is how many of them the kernel dropped because the capture did
+	// not read them fast enough ("packets dropped by kernel").
+	Dropped uint64
+	// Captured is how many packets Next returned.
+	Captured uint64
+}
+
+// ErrPermission is wrapped by the error Open returns when the process may not
+// capture packets.
+var ErrPermission = errors.New("capturing packets needs root or the CAP_NET_RAW capability")
+
+// ErrUnknownInterface is wrapped by the error Open returns when no interface
+// has the requested name.
+var ErrUnknownInterface = errors.New("no such interface")
+
+// ErrNotSupported is wrapped by the error Open returns on systems where live
+// capture is not implemented.
+var ErrNotSupported = errors.New("live capture is not supported on this system")
+
+// PermissionHint tells the user how to allow capturing.
+const PermissionHint = "run as root (sudo), or grant the capability: " +
+	"sudo setcap cap_net_raw,cap_net_admin=eip $(which wstrace)"
+
+// Interfaces returns the system's network interfaces. Open also accepts
+// AnyInterface, which is not among them.
+func Interfaces() ([]net.Interface, error) {
+	ifs, err := net.Interfaces()
+	if err != nil {
+		return nil, fmt.Errorf("list network interfaces: %w", err)
+	}
+	return ifs, nil
+}
+
+// unknownInterface builds the error for an interface name that does not
+// exist, listing the names that do.
+func unknownInterface(name string) error {
+	var names []string
+	if ifs, err := net.Interfaces(); err == nil {
+		for _, ifc := range ifs {
+			names = append(names, ifc.Name)
+		}
+	}
+	sort.Strings(names)
+	names = append(names, AnyInterface)
+	return fmt.Errorf("capture on %q: %w; available: %s", name, ErrUnknownInterface, strings.Join(names, ", "))
+}
+
+// permissionError builds the error for a capture the process may not start.
+func permissionError(name string, cause error) error {
+	return fmt.Errorf("capture on %q: %w (%w); %s", name, ErrPermission, cause, PermissionHint)
+}

@@ -1,0 +1,398 @@
+package live_test
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/live"
+	"github.com/wstrace/wstrace/internal/testenv"
+)
+
+// TestMatchesTcpdump captures a WebSocket session between a third-party
+// client and server on lo and on any, with tcpdump running beside each
+// capture, and checks that both hold the same packets: tcpdump reads back its
+// own file and a pcap file of ours, and every packet's bytes, length, summary
+// line and (to within a few milliseconds) timestamp must agree.
+func TestMatchesTcpdump(t *testing.T) {
+	testenv.NeedRoot(t)
+	tcpdump := testenv.NeedTool(t, "tcpdump")
+
+	srv := httptest.NewServer(http.HandlerFunc(echo))
+	defer srv.Close()
+	port := srv.Listener.Addr().(*net.TCPAddr).Port
+
+	dir := t.TempDir()
+	type run struct {
+		iface   string
+		snapLen int
+		theirs  string
+		tcpdump *exec.Cmd
+		handle  *live.Handle
+		packets chan []*capture.Packet
+	}
+	var runs []*run
+	for _, c := range []struct {
+		iface   string
+		snapLen int
+	}{{"lo", 0}, {"any", 0}, {"lo", 100}, {"any", 100}} {
+		iface := c.iface
+		name := fmt.Sprintf("%s-%d", iface, c.snapLen)
+		r := &run{iface: iface, snapLen: c.snapLen, theirs: filepath.Join(dir, "tcpdump-"+name+".pcap")}
+		r.tcpdump = startTcpdump(t, tcpdump, iface, c.snapLen, r.theirs, port)
+		h, err := live.Open(live.Options{Interface: iface, SnapLen: c.snapLen, Filter: live.TCPPort(uint16(port))})
+		if err != nil {
+			t.Fatalf("Open(%s): %v", iface, err)
+		}
+		r.handle = h
+		r.packets = make(chan []*capture.Packet, 1)
+		go func() {
+			var got []*capture.Packet
+			for {
+				p, err := h.Next()
+				if err != nil {
+					if err != io.EOF {
+						t.Errorf("Next on %s: %v", iface, err)
+					}
+					r.packets <- got
+					return
+				}
+				got = append(got, p)
+			}
+		}()
+		runs = append(runs, r)
+	}
+
+	session(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
+	// Let the last ACK of the teardown arrive, and let tcpdump's ring hand
+	// over its last block: libpcap waits up to its 1s timeout before it
+	// delivers a block that is not full, and drops it on SIGINT.
+	time.Sleep(1500 * time.Millisecond)
+
+	for _, r := range runs {
+		stopTcpdump(t, r.tcpdump)
+		if err := r.handle.Close(); err != nil {
+			t.Errorf("Close(%s): %v", r.iface, err)
+		}
+		got := <-r.packets
+		stats, err := r.handle.Stats()
+		if err != nil {
+			t.Errorf("Stats(%s): %v", r.iface, err)
+		}
+		// Dropped counts all of the interface's traffic, which other
+		// programs may flood; a dropped packet of ours shows below.
+		if stats.Captured != uint64(len(got)) || stats.Received < stats.Captured+stats.Dropped {
+			t.Errorf("Stats(%s) = %+v, want Captured %d and Received at least Captured+Dropped", r.iface, stats, len(got))
+		}
+		ours := filepath.Join(dir, fmt.Sprintf("ours-%s-%d.pcap", r.iface, r.snapLen))
+		writePcap(t, ours, r.handle.Interface(), got)
+
+		theirLink, theirPackets := readWithTcpdump(t, tcpdump, r.theirs)
+		ourLink, ourPackets := readWithTcpdump(t, tcpdump, ours)
+		if ourLink != theirLink {
+			t.Errorf("%s: link type %q, tcpdump wrote %q", r.iface, ourLink, theirLink)
+		}
+		if len(theirPackets) < 10 {
+			t.Fatalf("%s: tcpdump saw only %d packets of the session", r.iface, len(theirPackets))
+		}
+		if len(ourPackets) != len(theirPackets) {
+			t.Errorf("%s: captured %d packets, tcpdump %d", r.iface, len(ourPackets), len(theirPackets))
+		}
+		var maxApart time.Duration
+		for i := range min(len(ourPackets), len(theirPackets)) {
+			o, th := ourPackets[i], theirPackets[i]
+			if o.summary != th.summary || o.hex != th.hex {
+				t.Errorf("%s packet %d differs:\nours:    %s\n%s\ntcpdump: %s\n%s", r.iface, i+1, o.summary, o.hex, th.summary, th.hex)
+				continue
+			}
+			d := o.time.Sub(th.time).Abs()
+			if d > 20*time.Millisecond {
+				t.Errorf("%s packet %d: timestamp %v apart from tcpdump's", r.iface, i+1, d)
+			}
+			maxApart = max(maxApart, d)
+		}
+		t.Logf("%s, snap length %d: %d/%d packets identical to tcpdump's (link type %s), timestamps at most %v apart",
+			r.iface, r.snapLen, len(ourPackets), len(theirPackets), ourLink, maxApart)
+	}
+}
+
+// echo is a WebSocket server that sends every message back.
+func echo(w http.ResponseWriter, r *http.Request) {
+	c, err := websocket.Accept(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer c.CloseNow()
+	for {
+		typ, msg, err := c.Read(r.Context())
+		if err != nil {
+			return
+		}
+		if err := c.Write(r.Context(), typ, msg); err != nil {
+			return
+		}
+	}
+}
+
+// session runs a short WebSocket conversation and closes it cleanly.
+func session(t *testing.T, url string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c, _, err := websocket.Dial(ctx, url, nil)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.CloseNow()
+	for _, msg := range []string{"hello", strings.Repeat("x", 3000), "bye"} {
+		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
+			t.Fatalf("write: %v", err)
+		}
+		if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
+			t.Fatalf("read = %.20q, %v; want %.20q", got, err, msg)
+		}
+	}
+	if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
+		t.Fatalf("close: %v", err)
+	}
+}
+
+// startTcpdump starts tcpdump writing the port's packets on iface to file,
+// and returns once it is listening.
+func startTcpdump(t *testing.T, tcpdump, iface string, snapLen int, file string, port int) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(tcpdump, "-i", iface, "-s", strconv.Itoa(snapLen), "-U", "-n", "-w", file, "tcp", "port", strconv.Itoa(port))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("start tcpdump: %v", err)
+	}
+	listening := make(chan error, 1)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		var lines []string
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if strings.Contains(sc.Text(), "listening on") {
+				listening <- nil
+				io.Copy(io.Discard, stderr)
+				return
+			}
+		}
+		listening <- fmt.Errorf("tcpdump ended before listening: %s", strings.Join(lines, "\n"))
+	}()
+	select {
+	case err := <-listening:
+		if err != nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatal("tcpdump did not start listening within 10s")
+	}
+	t.Cleanup(func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			cmd.Wait()
+		}
+	})
+	return cmd
+}
+
+// stopTcpdump interrupts tcpdump, which then writes out its file.
+func stopTcpdump(t *testing.T, cmd *exec.Cmd) {
+	t.Helper()
+	cmd.Process.Signal(os.Interrupt)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
+		<-done
+		t.Fatal("tcpdump did not stop within 10s")
+	}
+}
+
+// writePcap writes packets to a classic pcap file (microsecond timestamps),
+// the format tcpdump -w writes.
+func writePcap(t *testing.T, path string, ifc *capture.Interface, packets []*capture.Packet) {
+	t.Helper()
+	var b []byte
+	b = binary.LittleEndian.AppendUint32(b, 0xa1b2c3d4)
+	b = binary.LittleEndian.AppendUint16(b, 2)
+	b = binary.LittleEndian.AppendUint16(b, 4)
+	b = binary.LittleEndian.AppendUint32(b, 0) // thiszone
+	b = binary.LittleEndian.AppendUint32(b, 0) // sigfigs
+	b = binary.LittleEndian.AppendUint32(b, ifc.SnapLen)
+	b = binary.LittleEndian.AppendUint32(b, uint32(ifc.LinkType))
+	for _, p := range packets {
+		b = binary.LittleEndian.AppendUint32(b, uint32(p.Timestamp.Unix()))
+		b = binary.LittleEndian.AppendUint32(b, uint32(p.Timestamp.Nanosecond()/1000))
+		b = binary.LittleEndian.AppendUint32(b, uint32(len(p.Data)))
+		b = binary.LittleEndian.AppendUint32(b, uint32(p.Length))
+		b = append(b, p.Data...)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// dumped is one packet as tcpdump -r printed it.
+type dumped struct {
+	time    time.Time
+	summary string // the packet's line after the timestamp
+	hex     string // its bytes, link-layer header included
+}
+
+// readWithTcpdump returns the link type tcpdump reports for a file and its
+// packets.
+func readWithTcpdump(t *testing.T, tcpdump, path string) (string, []dumped) {
+	t.Helper()
+	cmd := exec.Command(tcpdump, "-r", path, "-nn", "-tt", "-e", "-xx")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, stderr.String())
+	}
+	link := stderr.String()
+	if i := strings.Index(link, "link-type "); i >= 0 {
+		link = link[i+len("link-type "):]
+		link, _, _ = strings.Cut(link, " ")
+	}
+	var packets []dumped
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "\t0x"):
+			if len(packets) == 0 {
+				t.Fatalf("tcpdump -r %s: hex before any packet", path)
+			}
+			_, hex, _ := strings.Cut(line, ":")
+			packets[len(packets)-1].hex += strings.ReplaceAll(hex, " ", "")
+		default:
+			ts, summary, _ := strings.Cut(line, " ")
+			sec, frac, _ := strings.Cut(ts, ".")
+			s, err1 := strconv.ParseInt(sec, 10, 64)
+			us, err2 := strconv.ParseInt(frac, 10, 64)
+			if err1 != nil || err2 != nil {
+				t.Fatalf("tcpdump -r %s: unexpected line %q", path, line)
+			}
+			packets = append(packets, dumped{time: time.Unix(s, us*1000), summary: summary})
+		}
+	}
+	return link, packets
+}
+
+// TestUnknownInterface checks that a wrong name is reported with the names
+// that would work.
+func TestUnknownInterface(t *testing.T) {
+	_, err := live.Open(live.Options{Interface: "nosuchif0"})
+	if !errors.Is(err, live.ErrUnknownInterface) {
+		t.Fatalf("Open(nosuchif0) = %v, want ErrUnknownInterface", err)
+	}
+	for _, want := range []string{"nosuchif0", "lo", "any"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
+
+// TestPermission checks the error of a process that may not capture. As root
+// it runs itself again in a new user namespace, where it has no capability
+// over the host's network; as another user it tries directly.
+func TestPermission(t *testing.T) {
+	if os.Getenv("WSTRACE_LIVE_PERMISSION_CHILD") == "1" {
+		_, err := live.Open(live.Options{Interface: "lo"})
+		fmt.Printf("errors.Is(ErrPermission)=%v\n%v\n", errors.Is(err, live.ErrPermission), err)
+		return
+	}
+	if os.Geteuid() != 0 {
+		_, err := live.Open(live.Options{Interface: "lo"})
+		checkPermissionError(t, errors.Is(err, live.ErrPermission), fmt.Sprint(err))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestPermission$")
+	cmd.Env = append(os.Environ(), "WSTRACE_LIVE_PERMISSION_CHILD=1")
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		Cloneflags:  syscall.CLONE_NEWUSER,
+		UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}},
+		GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: 0, Size: 1}},
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		testenv.Missing(t, "cannot run the test in a new user namespace: %v\n%s", err, out)
+	}
+	first, rest, _ := strings.Cut(string(out), "\n")
+	checkPermissionError(t, first == "errors.Is(ErrPermission)=true", rest)
+}
+
+func checkPermissionError(t *testing.T, isPermission bool, msg string) {
+	t.Helper()
+	if !isPermission {
+		t.Errorf("error does not wrap ErrPermission: %s", msg)
+	}
+	for _, want := range []string{"CAP_NET_RAW", "sudo setcap cap_net_raw,cap_net_admin=eip"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("error %q does not mention %q", msg, want)
+		}
+	}
+}
+
+// TestCloseUnblocksNext checks that Close makes a waiting Next return io.EOF
+// promptly.
+func TestCloseUnblocksNext(t *testing.T) {
+	testenv.NeedRoot(t)
+	h, err := live.Open(live.Options{Interface: "lo", Filter: func(*capture.Packet) bool { return false }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Next()
+		done <- err
+	}()
+	time.Sleep(100 * time.Millisecond)
+	start := time.Now()
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != io.EOF {
+			t.Errorf("Next after Close = %v, want io.EOF", err)
+		}
+		t.Logf("Next returned %v after %v", err, time.Since(start))
+	case <-time.After(2 * time.Second):
+		t.Fatal("Next still blocked 2s after Close")
+	}
+	if _, err := h.Next(); err != io.EOF {
+		t.Errorf("second Next after Close = %v, want io.EOF", err)
+	}
+	if err := h.Close(); err != nil {
+		t.Errorf("second Close = %v", err)
+	}
+}
