@@ -209,6 +209,7 @@ $tool bigendian nano.pcap bigendian-nano.pcap
 echo "pcapng"
 editcap -F pcapng lo-en10mb.pcap lo-en10mb.pcapng
 mergecap -F pcapng -w two-links.pcapng lo-en10mb.pcap any-sll2.pcap
+mergecap -I none -F pcapng -w two-ifaces.pcapng lo-en10mb.pcap veth-misc.pcap
 editcap -F pcapng -a '1:first packet, a SYN' -a '3:third packet' \
 	-a '3:a second comment on packet 3' -a '5:UTF-8: naïve ✓' \
 	lo-en10mb.pcap comments.pcapng
