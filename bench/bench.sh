@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Times wstrace against tcpdump (and tshark) on the same large capture, whole
+# process, several runs each; prints wall time, peak memory and the ratios.
+#
+#   bash bench/bench.sh [PACKETS] [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+packets=${1:-1000000}
+runs=${2:-3}
+out=bench/out
+mkdir -p "$out"
+export TZ=UTC
+
+go build -o "$out/wstrace" ./cmd/wstrace
+big="$out/big-$packets.pcap"
+[ -f "$big" ] || go run ./bench/mkcapture -in testdata/chromium-ws-deflate.pcap -n "$packets" -o "$big"
+ls -l "$big"
+
+# measure NAME CMD...: best wall time (s) and peak RSS (KiB) over $runs runs.
+measure() {
+	local name=$1; shift
+	local best="" mem=0
+	for _ in $(seq "$runs"); do
+		/usr/bin/time -f '%e %M' -o "$out/time" "$@" >/dev/null 2>"$out/stderr" || { cat "$out/stderr"; return 1; }
+		read -r secs kib <"$out/time"
+		if [ -z "$best" ] || awk "BEGIN{exit !($secs < $best)}"; then best=$secs; fi
+		[ "$kib" -gt "$mem" ] && mem=$kib
+	done
+	printf '%-28s %8.2f s %10d KiB\n' "$name" "$best" "$mem"
+	echo "$best $mem" >"$out/result-$name"
+}
+
+measure wstrace-dump-A "$out/wstrace" dump -A "$big"
+measure tcpdump-nA tcpdump -n -A -r "$big"
+measure wstrace-dump "$out/wstrace" dump "$big"
+measure tcpdump-n tcpdump -n -r "$big"
+if [ "${BENCH_TSHARK:-1}" = 1 ] && command -v tshark >/dev/null; then
+	measure tshark tshark -n -r "$big"
+fi
+
+ratio() { awk -v a="$(cut -d' ' -f$3 "$out/result-$1")" -v b="$(cut -d' ' -f$3 "$out/result-$2")" 'BEGIN{printf "%.2f", a/b}'; }
+echo "wstrace dump -A / tcpdump -n -A: time x$(ratio wstrace-dump-A tcpdump-nA 1), memory x$(ratio wstrace-dump-A tcpdump-nA 2)"
+echo "wstrace dump    / tcpdump -n:    time x$(ratio wstrace-dump tcpdump-n 1), memory x$(ratio wstrace-dump tcpdump-n 2)"
