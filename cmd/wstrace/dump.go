@@ -17,11 +17,29 @@ import (
 
 type dumpFlags struct {
 	file        string
-	ascii, hex  bool
+	ascii       int // -A, -AA
+	hex         int // -X, -XX
+	hexOnly     int // -x, -xx
 	absoluteSeq bool
 	linkHeader  bool
+	times       int // -t ... -ttttt
+	nano        bool
 	count       int
 	numeric     bool
+}
+
+// printerOptions turns tcpdump's flags into the printer's options.
+func (f dumpFlags) printerOptions() tcpdump.Options {
+	return tcpdump.Options{
+		ASCII:          f.ascii > 0,
+		Hex:            f.hex > 0,
+		HexOnly:        f.hexOnly > 0,
+		DumpLinkHeader: f.ascii > 1 || f.hex > 1 || f.hexOnly > 1,
+		AbsoluteSeq:    f.absoluteSeq,
+		LinkHeader:     f.linkHeader,
+		Time:           tcpdump.TimeFormat(f.times),
+		Nano:           f.nano,
+	}
 }
 
 func newDumpCommand() *cobra.Command {
@@ -50,10 +68,13 @@ what is printed. Times are local, honouring TZ, as tcpdump's are.`,
 	}
 	fl := c.Flags()
 	fl.StringVarP(&f.file, "read", "r", "", "read packets from `FILE` (as tcpdump -r; or give FILE as the first argument)")
-	fl.BoolVarP(&f.ascii, "ascii", "A", false, "print each packet in ASCII, as tcpdump -A")
-	fl.BoolVarP(&f.hex, "hex", "X", false, "print each packet in hex and ASCII, as tcpdump -X")
+	fl.CountVarP(&f.ascii, "ascii", "A", "print each packet in ASCII, as tcpdump -A (-AA: from the link-level header on)")
+	fl.CountVarP(&f.hex, "hex", "X", "print each packet in hex and ASCII, as tcpdump -X (-XX: from the link-level header on)")
+	fl.CountVarP(&f.hexOnly, "hex-only", "x", "print each packet in hex, as tcpdump -x (-xx: from the link-level header on)")
 	fl.BoolVarP(&f.absoluteSeq, "absolute-tcp-sequence-numbers", "S", false, "print absolute TCP sequence numbers, as tcpdump -S")
 	fl.BoolVarP(&f.linkHeader, "link-header", "e", false, "print the link-level header on each line, as tcpdump -e")
+	fl.CountVarP(&f.times, "time", "t", "timestamp format as tcpdump: -t none, -tt seconds since 1970, -ttt delta, -tttt date and time, -ttttt delta since the first packet")
+	fl.BoolVar(&f.nano, "nano", false, "print times to the nanosecond, as tcpdump --nano")
 	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets (0: no limit), as tcpdump -c")
 	fl.BoolVarP(&f.numeric, "numeric", "n", true, "accepted for tcpdump habits; wstrace never resolves names")
 	fl.SortFlags = false
@@ -61,6 +82,9 @@ what is printed. Times are local, honouring TZ, as tcpdump's are.`,
 }
 
 func runDump(stdout io.Writer, stdin io.Reader, f dumpFlags, expr string) error {
+	if f.times > 5 {
+		return usageError{errors.New("-t may be given at most five times (-ttttt)")}
+	}
 	if f.count < 0 {
 		return usageError{fmt.Errorf("-c %d: the count must not be negative", f.count)}
 	}
@@ -75,12 +99,7 @@ func runDump(stdout io.Writer, stdin io.Reader, f dumpFlags, expr string) error 
 	defer closeSrc()
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
-	printer := tcpdump.NewPrinter(out, tcpdump.Options{
-		ASCII:       f.ascii,
-		Hex:         f.hex,
-		AbsoluteSeq: f.absoluteSeq,
-		LinkHeader:  f.linkHeader,
-	})
+	printer := tcpdump.NewPrinter(out, f.printerOptions())
 	printed := 0
 	for f.count == 0 || printed < f.count {
 		pkt, err := src.Next()
@@ -95,11 +114,11 @@ func runDump(stdout io.Writer, stdin io.Reader, f dumpFlags, expr string) error 
 			out.Flush()
 			return fmt.Errorf("%s: packet %d: unsupported link type %s", displayName(f.file), pkt.Number, lt)
 		}
-		d := decode.Decode(pkt.LinkType(), pkt.Data, pkt.Length)
-		if !match.MatchPacket(pkt, d) {
+		// The printer reads the packet's bytes itself; decode only for a filter.
+		if expr != "" && !match.MatchPacket(pkt, decode.Decode(pkt.LinkType(), pkt.Data, pkt.Length)) {
 			continue
 		}
-		if err := printer.Print(pkt, d); err != nil {
+		if err := printer.Print(pkt, nil); err != nil {
 			return fmt.Errorf("writing packet %d: %w", pkt.Number, err)
 		}
 		printed++
