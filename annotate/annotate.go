@@ -1,0 +1,200 @@
+package annotate
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"time"
+
+	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/decode"
+)
+
+// Defaults of the Options fields.
+const (
+	DefaultMaxMessageSize   = 16 << 20
+	DefaultRelayWindow      = time.Second
+	DefaultMaxReassembly    = 4 << 20
+	DefaultMaxHTTPHead      = 64 << 10
+	defaultMaxHeld          = 256 << 10
+	maxSentLog              = 4096
+	maxEarlyPackets         = 4096
+	defaultMaxPendingChunks = 1 << 16
+)
+
+// Options tunes an Annotator. The zero value means the defaults.
+type Options struct {
+	// WSPorts are TCP ports whose traffic is decoded as WebSocket frames
+	// even when no upgrade was captured (wstrace --ws-port).
+	WSPorts []uint16
+	// MaxMessageSize caps the bytes kept of any one message, after
+	// decompression: 0 means DefaultMaxMessageSize (16 MiB). Decompression
+	// stops at the cap and the message reports it (Message.CapHit).
+	MaxMessageSize int64
+	// RelayWindow is how soon after a message the same payload on another
+	// connection counts as a relay of it: 0 means DefaultRelayWindow, a
+	// negative value disables relay linking.
+	RelayWindow time.Duration
+	// MaxReassembly caps the out-of-order bytes held per direction while a
+	// hole waits to be filled: 0 means DefaultMaxReassembly. When it is
+	// exceeded the hole is taken to be bytes never captured.
+	MaxReassembly int
+	// MaxHTTPHead caps the length of an HTTP message head: 0 means
+	// DefaultMaxHTTPHead (64 KiB).
+	MaxHTTPHead int
+	// Location is the time zone of the times in PacketInfo.Summary; nil
+	// means local time, which (as for tcpdump) honours TZ.
+	Location *time.Location
+	// Summary, when set, replaces the tcpdump printer that writes
+	// PacketInfo.Summary.
+	Summary func(p *capture.Packet, d *decode.Packet) string
+}
+
+func (o Options) withDefaults() Options {
+	if o.MaxMessageSize <= 0 {
+		o.MaxMessageSize = DefaultMaxMessageSize
+	}
+	if o.RelayWindow == 0 {
+		o.RelayWindow = DefaultRelayWindow
+	}
+	if o.MaxReassembly <= 0 {
+		o.MaxReassembly = DefaultMaxReassembly
+	}
+	if o.MaxHTTPHead <= 0 {
+		o.MaxHTTPHead = DefaultMaxHTTPHead
+	}
+	return o
+}
+
+// Annotator follows the packets of a capture one at a time, keeping the
+// state of every TCP connection, and annotates each.
+//
+// The PacketInfo that Add returns is final for what the packet itself shows;
+// a few things may still be added to it by later packets: the fields and
+// phase of an HTTP head or frame header that a later segment completes,
+// the close pattern of a teardown, and the roles of a connection captured
+// without its handshake (decided by its first payload). Finish makes
+// everything final.
+type Annotator struct {
+	opts     Options
+	wsPorts  map[uint16]bool
+	conns    map[connKey]*connState
+	states   []*connState // every connection, in order of ID
+	td       map[connKey]*tdState
+	ends     map[netip.AddrPort]int
+	servers  map[netip.AddrPort]bool
+	summary  func(p *capture.Packet, d *decode.Packet) string
+	relay    relayIndex
+	res      Result
+	count    int
+	finished bool
+}
+
+// New returns an Annotator with the given options.
+func New(opts Options) *Annotator {
+	opts = opts.withDefaults()
+	a := &Annotator{
+		opts:    opts,
+		wsPorts: map[uint16]bool{},
+		conns:   map[connKey]*connState{},
+		td:      map[connKey]*tdState{},
+		ends:    map[netip.AddrPort]int{},
+		servers: map[netip.AddrPort]bool{},
+	}
+	for _, p := range opts.WSPorts {
+		a.wsPorts[p] = true
+	}
+	a.summary = opts.Summary
+	if a.summary == nil {
+		a.summary = tcpdumpSummary(opts.Location)
+	}
+	a.relay.window = opts.RelayWindow
+	return a
+}
+
+// ErrFinished is returned by Add after Finish.
+var ErrFinished = errors.New("annotate: Add after Finish")
+
+// Add annotates the next packet of the capture. Packets must come in
+// capture order. The error is non-nil only for misuse (a nil packet, Add
+// after Finish); packets that cannot be decoded are annotated as
+// PhaseOther.
+func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
+	if a.finished {
+		return nil, ErrFinished
+	}
+	if p == nil {
+		return nil, errors.New("annotate: nil packet")
+	}
+	a.count++
+	pi := &PacketInfo{Number: p.Number, Time: p.Timestamp, Packet: p}
+	if pi.Number <= 0 {
+		pi.Number = a.count
+	}
+	lt := capture.LinkTypeEthernet
+	if p.Interface != nil {
+		lt = p.Interface.LinkType
+	}
+	d := decode.Decode(lt, p.Data, p.Length)
+	pi.Decoded = d
+	pi.Summary = a.summary(p, d)
+	a.res.Packets = append(a.res.Packets, pi)
+	if d.TCP == nil || !d.Src.IsValid() || !d.Dst.IsValid() || isLaterFragment(d) {
+		pi.Phase = PhaseOther
+		return pi, nil
+	}
+	a.addTCP(pi, d)
+	return pi, nil
+}
+
+func isLaterFragment(d *decode.Packet) bool {
+	return d.IPv4 != nil && d.IPv4.FragOffset != 0
+}
+
+// Finish flushes every connection's held bytes (declaring the holes that
+// were never filled to be bytes never captured), decides what was left
+// undecided, and returns the annotation of the whole capture. Add may not
+// be called after Finish; Finish may be called again and returns the same
+// Result.
+func (a *Annotator) Finish() *Result {
+	if a.finished {
+		return &a.res
+	}
+	a.finished = true
+	for _, cs := range a.orderedConns() {
+		cs.finish()
+	}
+	a.fixWeakRoles()
+	for _, pi := range a.res.Packets {
+		if pi.Phase == phaseNone {
+			pi.Phase = choosePhase(pi)
+		}
+	}
+	return &a.res
+}
+
+// Annotate reads every packet of src and annotates the capture. When src
+// fails before io.EOF it returns everything annotated before the failure
+// together with the error.
+func Annotate(src capture.Source, opts Options) (*Result, error) {
+	a := New(opts)
+	for {
+		p, err := src.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return a.Finish(), fmt.Errorf("annotate: reading packet %d: %w", a.count+1, err)
+		}
+		if _, err := a.Add(p); err != nil {
+			return a.Finish(), err
+		}
+	}
+	return a.Finish(), nil
+}
+
+// orderedConns returns the live connection states in the order of their IDs.
+func (a *Annotator) orderedConns() []*connState {
+	return a.states
+}

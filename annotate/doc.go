@@ -1,0 +1,202 @@
+// Package annotate follows the TCP connections of a capture through the
+// handshake, the HTTP upgrade, every WebSocket frame, the close handshake
+// and the teardown, and describes each packet with structured events.
+//
+// It never writes sentences: an [Event] is a stable kind and named
+// parameters, a [Field] a labelled byte range. Message catalogs turn them
+// into prose; renderers use the ranges to highlight bytes.
+//
+// # Use
+//
+// [Annotate] reads a whole [capture.Source]. For streaming, [New] returns an
+// [Annotator] whose Add takes the packets one at a time, in capture order,
+// and whose Finish flushes what is still held and returns the [Result]:
+// every connection, packet, frame and message. A packet's [PacketInfo]
+// is complete for what the packet itself shows when Add returns it; later
+// packets may still add to it (the fields of an HTTP head or frame header
+// that a later segment completes, the close pattern of its teardown, the
+// roles of a connection captured without its handshake).
+//
+// # Connections and streams
+//
+// A connection's client is the end that sent the SYN (or received the
+// SYN-ACK); without a handshake, the end that sends an HTTP request (or
+// masked WebSocket frames); else an end given with Options.WSPorts, an end
+// that other connections share ("the port that stays fixed"), or the lower
+// port. Connection.RoleBasis says which.
+//
+// Each direction is put back in order: out-of-order segments wait (up to
+// Options.MaxReassembly bytes) for the hole before them; retransmitted bytes,
+// whole or overlapping, are not delivered twice; bytes never captured (a
+// hole the peer acknowledges, a sequence number beyond anything seen, the
+// part of a packet the snap length cut, a hole still open at the end of the
+// capture) are delivered as a gap. HTTP heads are parsed across segments;
+// WebSocket framing resumes after a gap inside a payload at once, and after
+// a gap that hides a frame header at the next plausible frame.
+//
+// Sequence numbers in PacketInfo.Seq and Ack are as tcpdump prints them
+// (relative to the first packet with ACK of the address pair, absolute on
+// that packet).
+//
+// # Phases
+//
+// Every packet has one [Phase], the step it stands for; it is the kind of
+// its most important event, in this order: tcp-handshake-1,
+// tcp-handshake-2, tcp-retransmission, tcp-out-of-order, tcp-reset,
+// ws-upgrade-request, ws-upgrade-response, http-request, http-response
+// (http-partial counts as the request or response it is part of),
+// ws-control, ws-data (ws-frame-part counts as ws-data or ws-control),
+// tcp-data, tcp-teardown, tcp-keepalive, tcp-window-update,
+// tcp-handshake-3, ack. A TCP packet with no such event is tcp-data when it
+// carries payload, else ack; a packet that is not TCP is "other".
+//
+// # Events
+//
+// Parameters are named in snake_case. Numbers are int64, except packet
+// numbers and frame or message indexes, which are int (lists of them are
+// []int); "seq" and "ack" parameters are uint32 and read as tcpdump prints
+// them. A parameter that does not apply is absent, never empty.
+//
+//	kind                          parameters
+//	----                          ----------
+//	tcp-handshake-1               isn (uint32), window, mss, wscale, sack_permitted, timestamps
+//	tcp-handshake-2               isn, ack, window, mss, wscale, sack_permitted, timestamps
+//	tcp-handshake-3               ack
+//	ack                           ack; acked_bytes: payload bytes newly acknowledged;
+//	                              acked_packets: the packets that carried them;
+//	                              acked_phase: what the last of them carried (its phase,
+//	                              leaving out retransmission and reordering), e.g.
+//	                              "ws-upgrade-request" for "the 715-byte upgrade request";
+//	                              acked_fin: it also acknowledges a FIN
+//	tcp-dup-ack                   ack, count (1 for the first duplicate), original (packet)
+//	tcp-window-update             window (bytes, scaled), previous
+//	tcp-zero-window               (none): the sender advertises a zero window
+//	tcp-keepalive                 bytes (0 or 1) for a probe; reply=true and probe (packet)
+//	                              for the answer to one
+//	tcp-retransmission            bytes; original (the packet that first carried them, when
+//	                              known); overlap (bytes already seen, for a segment that
+//	                              also brings new ones); first_copy_missing (the first copy
+//	                              was not captured); fast (after duplicate ACKs); syn / fin
+//	                              (a repeated SYN, SYN-ACK or FIN)
+//	tcp-out-of-order              bytes, later_bytes (bytes seen beyond it before it came)
+//	tcp-previous-segment-missing  missing_bytes: the segment lies beyond every byte seen
+//	tcp-ack-unseen                bytes: the ACK covers bytes of the peer never captured
+//	tcp-gap                       bytes, stream_offset, direction ("client"/"server"),
+//	                              reason: "ack", "seq", "reassembly-limit" or
+//	                              "end-of-capture" (why the bytes are taken as lost)
+//	tcp-truncated                 captured, length: the snap length cut the payload
+//	tcp-teardown                  fin (this packet carries a FIN) or acks_fin and
+//	                              acked_packet (it acknowledges one); step (1, 2, ...);
+//	                              first (the first FIN); last (the final ACK); pattern:
+//	                              "four-way", "three-way" or "simultaneous", once known
+//	tcp-reset                     ack (when the RST acknowledges)
+//	tcp-data                      bytes, packet: payload of no known protocol
+//	http-partial                  message ("request"/"response"), bytes so far: part of
+//	                              an HTTP head not complete in this packet
+//	ws-upgrade-request            method, path, http_version, host, origin, key, key_valid,
+//	                              version, protocols ([]string), extensions, length (head
+//	                              bytes), headers (count), packets (when several carried it)
+//	ws-upgrade-response           status, reason, http_version, accept, expected_accept,
+//	                              accept_valid, protocol, extensions, deflate,
+//	                              server_no_context_takeover, client_no_context_takeover,
+//	                              server_max_window_bits, client_max_window_bits, length,
+//	                              headers, request_packet, request_missing, packets
+//	http-request                  method, path, http_version, host, length, headers, packets
+//	http-response                 status, reason, http_version, length, headers, packets;
+//	                              upgrade_rejected and request_packet when it refuses an
+//	                              upgrade (400, 403, 426, ...)
+//	                              The four HTTP kinds above also appear, with part=true and
+//	                              completed_by (packet), on the earlier packets of a head
+//	                              that spans several.
+//	http-malformed                error ("malformed", "head-too-large", "bad-chunked-body"),
+//	                              direction
+//	http-lost                     bytes, direction: a partial head cut by a gap
+//	ws-data, ws-control           a frame this packet completes: frame (index), fin, rsv
+//	                              (RSV1 = 4), opcode, opcode_name, masked, mask_key (hex),
+//	                              payload_length, length_bits (7, 16 or 64), header_length,
+//	                              packets (when several carried it), resynced (found by
+//	                              searching after lost sync), complete=false and
+//	                              missing_bytes (bytes never captured), truncated (payload
+//	                              beyond the size cap not kept); for close frames
+//	                              close_code, close_code_name, close_reason; for ping and
+//	                              pong payload_text when the payload is UTF-8
+//	ws-frame-part                 bytes, packet, frame_offset: part of a frame that a later
+//	                              packet completes; once it does: frame, opcode_name,
+//	                              control, completed_by
+//	ws-message                    message (index), opcode, opcode_name, fragments, frames
+//	                              ([]int), first_packet, compressed, size (-1 unknown),
+//	                              wire_size, utf8_valid and json (text messages), truncated,
+//	                              incomplete, close_code, close_code_name, close_reason
+//	ws-size-cap                   message, cap: decompression stopped at the size cap
+//	ws-relay                      message, relay_of (index), of_packet, of_connection,
+//	                              of_from, delay_us: the server sent the same payload on
+//	                              another connection shortly before
+//	ws-sync-lost                  stream_offset, gap_bytes, direction: a gap hid where the
+//	                              next frame starts
+//	ws-fault                      fault, detail, frame (index) for frame faults, or the
+//	                              handshake fault's own parameters (below)
+//
+// # Faults
+//
+// A ws-fault event's "fault" parameter is one of these stable names; faults
+// never stop the decoding.
+//
+//	unmasked-client-frame         a client frame without a mask
+//	masked-server-frame           a server frame with a mask
+//	control-frame-too-long        a control frame with more than 125 bytes of payload
+//	fragmented-control-frame      a control frame without FIN
+//	rsv-without-extension         an RSV bit no negotiated extension defines
+//	compressed-control-frame      RSV1 on a control frame
+//	compressed-continuation-frame RSV1 on a continuation frame
+//	reserved-opcode               opcode 3-7 or 11-15
+//	non-minimal-length            a length not in its shortest form
+//	length-top-bit-set            a 64-bit length with its top bit set
+//	unexpected-continuation       a continuation frame with no message open
+//	unfinished-message            a new message while a fragmented one is open
+//	invalid-utf8                  a text message that is not UTF-8
+//	invalid-deflate-data          a compressed message that does not inflate
+//	close-payload-too-short       a close frame with a one-byte payload
+//	invalid-close-code            a close code that may not be sent (e.g. 1005)
+//	invalid-close-reason          a close reason that is not UTF-8
+//	data-after-close              a frame after the sender's close frame
+//	bad-upgrade-key               Sec-WebSocket-Key missing or not 16 bytes (param key)
+//	bad-upgrade-version           Sec-WebSocket-Version not 13 (param version)
+//	missing-accept                a 101 without Sec-WebSocket-Accept
+//	accept-mismatch               the wrong Sec-WebSocket-Accept (accept, expected_accept)
+//	protocol-not-offered          a subprotocol the client did not offer (protocol)
+//	extension-error               an extension answer RFC 7692 forbids (error)
+//
+// # Fields
+//
+// PacketInfo.Fields label the bytes of the TCP payload, with ranges both in
+// the payload and in the packet's data. A field spread over several packets
+// appears in each with Partial set and Offset telling where its part lies
+// within the whole.
+//
+//	http-start-line      the request or status line, with its line end
+//	http-header          one header line (Name is the header name)
+//	http-head-end        the empty line that ends the head
+//	http-body            body bytes
+//	ws-flags-opcode      frame byte 0: FIN, RSV1-3, opcode
+//	ws-mask-length       frame byte 1: MASK and the 7-bit length
+//	ws-extended-length   the 16- or 64-bit length
+//	ws-masking-key       the 4-byte masking key
+//	ws-payload           payload bytes; Frame.Payload[Offset:] holds them unmasked
+//	tcp-data             payload of no known protocol
+//
+// # Relays
+//
+// When a server sends a data message whose payload equals one it received
+// (or sent) on another connection within Options.RelayWindow, the message
+// is a relay: Message.RelayOf points at the message the server received
+// or, if there is none, at the first copy it sent; that message's Relays
+// lists the copies.
+//
+// # Limits
+//
+// Everything from the wire is hostile: no buffer grows with a length field
+// before the bytes arrive; each message keeps at most Options.MaxMessageSize
+// bytes (decompression stops there and the message reports it), each
+// direction holds at most Options.MaxReassembly out-of-order bytes and an
+// HTTP head at most Options.MaxHTTPHead bytes.
+package annotate

@@ -1,0 +1,441 @@
+package annotate
+
+import (
+	"bytes"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"math"
+	"unicode/utf8"
+
+	"github.com/wstrace/wstrace/annotate/websocket"
+)
+
+func opcodeName(op uint8) string { return websocket.Opcode(op).String() }
+
+// wsFlow reads the WebSocket frames of one direction.
+type wsFlow struct {
+	f       *flow
+	fr      *websocket.FrameReader
+	asm     *websocket.MessageAssembler
+	deflate *DeflateParams // the parameters asm was made with
+
+	lastEnd int64 // stream offset just past the last frame, or where frames start
+	started bool
+	// lostStart reports that what came before the next frame is unknown
+	// (a capture that starts mid-session, or compression assumed late):
+	// the assembler must not take a continuation or missing compression
+	// context for faults.
+	lostStart bool
+	hunting   bool
+	parts     []Params // ws-frame-part events of the frame in progress
+	msgFrames []*Frame // frames of the data message in progress
+}
+
+func wsRole(r Role) websocket.Role {
+	if r == Client {
+		return websocket.Client
+	}
+	return websocket.Server
+}
+
+func newWSFlow(f *flow) *wsFlow {
+	w := &wsFlow{f: f}
+	w.lostStart = f.cs.c.Upgrade == nil || !f.cs.c.Upgrade.Succeeded
+	w.fr = websocket.NewFrameReader(wsRole(f.role))
+	w.fr.MaxPayload = f.cs.a.opts.MaxMessageSize
+	w.newAssembler(f.cs.deflate)
+	return w
+}
+
+func (w *wsFlow) newAssembler(d *DeflateParams) {
+	opts := websocket.AssemblerOptions{
+		Sender:         wsRole(w.f.role),
+		MaxMessageSize: w.f.cs.a.opts.MaxMessageSize,
+	}
+	if d != nil {
+		opts.Deflate = &websocket.DeflateParams{
+			ServerNoContextTakeover: d.ServerNoContextTakeover,
+			ClientNoContextTakeover: d.ClientNoContextTakeover,
+			ServerMaxWindowBits:     d.ServerMaxWindowBits,
+			ClientMaxWindowBits:     d.ClientMaxWindowBits,
+		}
+	}
+	w.deflate = d
+	w.asm = websocket.NewMessageAssembler(opts)
+}
+
+// hunt makes the reader look for the first frame header rather than
+// assume one starts at the next byte (a capture that starts mid-session).
+func (w *wsFlow) hunt() {
+	w.fr.Resync()
+	w.hunting = true
+}
+
+func (w *wsFlow) keepFrom() int64 { return w.lastEnd }
+
+// feed hands the reader bytes at stream offset off, carried by owner at
+// payOff in its TCP payload.
+func (w *wsFlow) feed(off int64, b []byte, owner *PacketInfo, payOff int, cur *PacketInfo) {
+	if !w.started {
+		w.started = true
+		w.lastEnd = off
+	}
+	if w.hunting && payOff == 0 && w.fr.Offset() <= off && websocket.LooksLikeFrames(b, w.f.role == Client) {
+		// Senders usually start a segment with a frame: take this one
+		// rather than wait for the search to gather more evidence.
+		w.fr = websocket.NewFrameReader(wsRole(w.f.role))
+		w.fr.MaxPayload = w.f.cs.a.opts.MaxMessageSize
+		w.hunting = false
+		w.lostStart = true
+		w.lastEnd = off
+	}
+	w.fr.Feed(b, off)
+	w.drain(cur)
+	if end := off + int64(len(b)); end > w.lastEnd && !w.hunting {
+		n := end - max(off, w.lastEnd)
+		if k := len(w.parts); k > 0 && w.parts[k-1]["packet"] == owner.Number {
+			w.parts[k-1]["bytes"] = w.parts[k-1]["bytes"].(int64) + n
+			return
+		}
+		p := owner.add("ws-frame-part", Params{"bytes": n, "packet": owner.Number, "frame_offset": max(off, w.lastEnd) - w.lastEnd})
+		w.parts = append(w.parts, p)
+	}
+}
+
+// gap tells the reader that n bytes at off were never captured.
+func (w *wsFlow) gap(off, n int64, cur *PacketInfo) {
+	if !w.started {
+		w.started = true
+		w.lastEnd = off + n
+		w.fr.Feed(nil, off+n)
+		return
+	}
+	w.fr.Skip(n)
+	w.drain(cur)
+}
+
+// finish flushes the reader at the end of the capture.
+func (w *wsFlow) finish(last *PacketInfo) {
+	w.fr.Flush()
+	w.drain(nil)
+}
+
+// drain handles every frame (and loss of sync) the reader has ready.
+func (w *wsFlow) drain(cur *PacketInfo) {
+	for {
+		wf, err := w.fr.Next()
+		if errors.Is(err, websocket.ErrShort) {
+			return
+		}
+		var se *websocket.SyncError
+		if errors.As(err, &se) {
+			w.hunting = true
+			w.parts = nil
+			w.msgFrames = nil
+			if cur != nil {
+				cur.add("ws-sync-lost", Params{"stream_offset": se.Offset, "gap_bytes": se.Gap, "direction": w.f.role.String()})
+			}
+			continue
+		}
+		if err != nil || wf == nil {
+			continue
+		}
+		w.frame(wf, cur)
+	}
+}
+
+// frame turns a frame from the reader into a Frame, with its fields,
+// events and message.
+func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
+	f := w.f
+	cs := f.cs
+	a := cs.a
+	h := wf.Header
+	w.hunting = false
+	end := wf.End
+	if end < wf.PayloadOffset {
+		end = wf.PayloadOffset
+	}
+	carriers := f.packetsOf(wf.Offset, end)
+	if wf.Header.PayloadLength == 0 {
+		carriers = f.packetsOf(wf.Offset, wf.PayloadOffset)
+	}
+	if cur == nil {
+		if len(carriers) == 0 {
+			return
+		}
+		cur = carriers[len(carriers)-1]
+	}
+	// A capture that starts mid-session can show compressed frames without
+	// the upgrade that negotiated compression.
+	if h.RSV&websocket.RSV1 != 0 && !h.Opcode.IsControl() && h.Opcode != websocket.OpContinuation &&
+		cs.c.Upgrade == nil && cs.deflate == nil {
+		cs.deflate = &DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15, Inferred: true}
+		cs.c.Deflate = cs.deflate
+	}
+	if cs.deflate != w.deflate {
+		w.newAssembler(cs.deflate)
+		w.lostStart = w.lostStart || cs.deflate.Inferred
+	}
+
+	fr := &Frame{
+		Index:         len(a.res.Frames),
+		Conn:          cs.c,
+		From:          f.role,
+		Packet:        cur.Number,
+		StreamOffset:  wf.Offset,
+		FIN:           h.Fin,
+		RSV:           h.RSV,
+		Opcode:        uint8(h.Opcode),
+		Masked:        h.Masked,
+		MaskKey:       h.MaskKey,
+		PayloadLength: h.PayloadLength,
+		LengthBits:    h.LengthBits,
+		HeaderLength:  h.HeaderLength,
+		Payload:       wf.Payload,
+		Complete:      wf.Missing == 0,
+	}
+	fr.PayloadTruncated = !wf.Complete()
+	if len(carriers) > 0 {
+		fr.FirstPacket = carriers[0].Number
+	} else {
+		fr.FirstPacket = cur.Number
+	}
+	a.res.Frames = append(a.res.Frames, fr)
+	if cur.Number == fr.Packet {
+		cur.Frames = append(cur.Frames, fr)
+	}
+
+	// Fields.
+	o := wf.Offset
+	f.place("ws-flags-opcode", "", o, o+1, o, fr)
+	f.place("ws-mask-length", "", o+1, o+2, o+1, fr)
+	ext := int64(0)
+	switch h.LengthBits {
+	case 16:
+		ext = 2
+	case 64:
+		ext = 8
+	}
+	if ext > 0 {
+		f.place("ws-extended-length", "", o+2, o+2+ext, o+2, fr)
+	}
+	if h.Masked {
+		f.place("ws-masking-key", "", o+2+ext, o+6+ext, o+2+ext, fr)
+	}
+	f.place("ws-payload", "", wf.PayloadOffset, end, wf.PayloadOffset, fr)
+
+	// Parts seen while the frame was in progress.
+	for _, p := range w.parts {
+		p["frame"] = fr.Index
+		p["opcode_name"] = fr.OpcodeName()
+		p["control"] = fr.IsControl()
+		p["completed_by"] = cur.Number
+	}
+	w.parts = nil
+	for _, pi := range carriers {
+		if pi == cur {
+			continue
+		}
+		if _, ok := pi.Event("ws-frame-part"); !ok {
+			pi.add("ws-frame-part", Params{"frame": fr.Index, "opcode_name": fr.OpcodeName(), "control": fr.IsControl(), "completed_by": cur.Number, "packet": pi.Number})
+		}
+	}
+	w.lastEnd = wf.End
+	if wf.End == math.MaxInt64 {
+		w.lastEnd = f.st.next
+	}
+
+	// The frame's event.
+	p := Params{
+		"frame":          fr.Index,
+		"fin":            fr.FIN,
+		"rsv":            int64(fr.RSV),
+		"opcode":         int64(fr.Opcode),
+		"opcode_name":    fr.OpcodeName(),
+		"masked":         fr.Masked,
+		"payload_length": clampInt64(fr.PayloadLength),
+		"length_bits":    int64(fr.LengthBits),
+		"header_length":  int64(fr.HeaderLength),
+	}
+	if fr.Masked {
+		p["mask_key"] = hex.EncodeToString(fr.MaskKey[:])
+	}
+	if len(carriers) > 1 {
+		nums := make([]int, len(carriers))
+		for i, c := range carriers {
+			nums[i] = c.Number
+		}
+		p["packets"] = nums
+	}
+	if wf.Resynced {
+		p["resynced"] = true
+	}
+	if !fr.Complete {
+		p["complete"] = false
+		p["missing_bytes"] = wf.Missing
+	}
+	if wf.Truncated {
+		p["truncated"] = true
+	}
+	kind := "ws-data"
+	if fr.IsControl() {
+		kind = "ws-control"
+		switch h.Opcode {
+		case websocket.OpClose:
+			code, reason, _ := websocket.ParseClosePayload(fr.Payload)
+			if code != 0 {
+				p["close_code"] = int64(code)
+				p["close_code_name"] = websocket.CloseCodeName(code)
+				p["close_reason"] = reason
+			}
+		case websocket.OpPing, websocket.OpPong:
+			if utf8.Valid(fr.Payload) {
+				p["payload_text"] = string(fr.Payload)
+			}
+		}
+	}
+	cur.addEvent(Event{Kind: kind, Params: p, Frame: fr})
+
+	// Message assembly.
+	if !h.Opcode.IsControl() {
+		if h.Opcode != websocket.OpContinuation {
+			w.msgFrames = nil
+		}
+		if len(w.msgFrames) < 1<<16 {
+			w.msgFrames = append(w.msgFrames, fr)
+		}
+	}
+	if w.lostStart && !wf.Resynced {
+		// Let the assembler know that the stream's start is unknown.
+		c := *wf
+		c.Resynced = true
+		wf = &c
+	}
+	w.lostStart = false
+	msg, faults := w.asm.Add(wf)
+	for _, ft := range wf.Faults {
+		fr.Faults = append(fr.Faults, string(ft.Kind))
+		cur.addEvent(Event{Kind: "ws-fault", Params: Params{"fault": string(ft.Kind), "detail": ft.Detail, "frame": fr.Index}, Frame: fr})
+	}
+	for _, ft := range faults {
+		fr.Faults = append(fr.Faults, string(ft.Kind))
+		cur.addEvent(Event{Kind: "ws-fault", Params: Params{"fault": string(ft.Kind), "detail": ft.Detail, "frame": fr.Index}, Frame: fr})
+	}
+	if msg == nil {
+		return
+	}
+	frames := []*Frame{fr}
+	if !h.Opcode.IsControl() {
+		frames = w.msgFrames
+		w.msgFrames = nil
+	}
+	w.message(msg, frames, cur)
+}
+
+func clampInt64(n uint64) int64 {
+	if n > math.MaxInt64 {
+		return math.MaxInt64
+	}
+	return int64(n)
+}
+
+// message records a complete message.
+func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInfo) {
+	f := w.f
+	cs := f.cs
+	a := cs.a
+	m := &Message{
+		Index:       len(a.res.Messages),
+		Conn:        cs.c,
+		From:        f.role,
+		Packet:      cur.Number,
+		Time:        cur.Time,
+		Opcode:      uint8(msg.Opcode),
+		Frames:      frames,
+		Compressed:  msg.Compressed,
+		Data:        msg.Payload,
+		WireSize:    msg.WirePayloadLength,
+		Truncated:   msg.Truncated,
+		Incomplete:  msg.Incomplete,
+		CloseCode:   int(msg.CloseCode),
+		CloseReason: msg.CloseReason,
+	}
+	switch {
+	case !m.Compressed:
+		m.Size = m.WireSize
+	case m.Truncated || m.Incomplete:
+		m.Size = -1
+	default:
+		m.Size = int64(len(m.Data))
+	}
+	m.CapHit = m.Truncated && !m.Incomplete
+	if cap(m.Data)-len(m.Data) > 1<<12 {
+		m.Data = bytes.Clone(m.Data) // do not keep the decompressor's spare room
+	}
+	m.ValidUTF8 = utf8.Valid(m.Data)
+	m.Text = msg.Opcode == websocket.OpText && m.ValidUTF8
+	if m.Text {
+		m.JSON = looksLikeJSON(m.Data)
+	}
+	for _, ft := range msg.Faults {
+		m.Faults = append(m.Faults, string(ft.Kind))
+	}
+	for _, fr := range frames {
+		fr.Message = m
+	}
+	a.res.Messages = append(a.res.Messages, m)
+	cur.Messages = append(cur.Messages, m)
+
+	p := Params{
+		"message":     m.Index,
+		"opcode":      int64(m.Opcode),
+		"opcode_name": m.OpcodeName(),
+		"fragments":   int64(len(frames)),
+		"compressed":  m.Compressed,
+		"size":        m.Size,
+		"wire_size":   m.WireSize,
+	}
+	if len(frames) > 0 {
+		fi := make([]int, len(frames))
+		for i, fr := range frames {
+			fi[i] = fr.Index
+		}
+		p["frames"] = fi
+		p["first_packet"] = frames[0].FirstPacket
+	}
+	if msg.Opcode == websocket.OpText {
+		p["utf8_valid"] = m.ValidUTF8
+		p["json"] = m.JSON
+	}
+	if m.Truncated {
+		p["truncated"] = true
+	}
+	if m.Incomplete {
+		p["incomplete"] = true
+	}
+	if msg.Opcode == websocket.OpClose {
+		p["close_code"] = int64(m.CloseCode)
+		if m.CloseCode != 0 {
+			p["close_code_name"] = websocket.CloseCodeName(uint16(m.CloseCode))
+		}
+		p["close_reason"] = m.CloseReason
+	}
+	cur.addEvent(Event{Kind: "ws-message", Params: p, Message: m})
+	if m.CapHit && m.Compressed {
+		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{"message": m.Index, "cap": a.opts.MaxMessageSize}, Message: m})
+	}
+	if !websocket.Opcode(m.Opcode).IsControl() && !m.Incomplete {
+		a.relay.add(m, cur)
+	}
+}
+
+// looksLikeJSON reports whether b is a JSON object or array.
+func looksLikeJSON(b []byte) bool {
+	t := bytes.TrimSpace(b)
+	if len(t) < 2 || (t[0] != '{' && t[0] != '[') {
+		return false
+	}
+	return json.Valid(t)
+}

@@ -1,0 +1,129 @@
+// Package jsonout writes an annotated capture as one JSON document, the
+// output of `wstrace render --format json FILE`.
+//
+// The document is stable: field names and meanings of version 1 never
+// change; new fields may be added. Every field listed here is always present
+// (null where the text says so). Packet numbers count from 1 in capture
+// order; connection IDs count from 1 (0 means "no connection"); frame and
+// message indexes count from 0 and are positions in "frames" and
+// "messages". Times are UTC, RFC 3339 with nanoseconds.
+//
+// # Schema (version 1)
+//
+// The top-level object:
+//
+//	format        "wstrace"
+//	version       1
+//	connections   [connection]
+//	packets       [packet]
+//	frames        [frame]     every WebSocket frame, in the order they complete
+//	messages      [message]   every WebSocket message (control frames included)
+//
+// A connection:
+//
+//	id                 1, 2, ... in order of first packet
+//	client, server     "address:port" ("[v6 address]:port" for IPv6)
+//	role_basis         how the roles were decided: "syn", "syn-ack", "http-request",
+//	                   "http-response", "ws-masking", "ws-port", "shared-port", "port-number"
+//	first_packet, last_packet, packets
+//	client_isn, server_isn   initial sequence numbers, or null without a handshake
+//	websocket          whether it carries WebSocket frames
+//	websocket_basis    "upgrade", "ws-port", "heuristic" or ""
+//	upgrade            null, or {request_packet, response_packet, method, path, host,
+//	                   origin, key, version, protocols [string], extensions, status,
+//	                   reason, accept, expected_accept, accept_valid, protocol,
+//	                   response_extensions, succeeded}
+//	deflate            null, or the permessage-deflate parameters:
+//	                   {server_no_context_takeover, client_no_context_takeover,
+//	                   server_max_window_bits, client_max_window_bits, raw, inferred}
+//	teardown           "four-way", "three-way", "simultaneous", "reset", "half-closed", or ""
+//	client_bytes, server_bytes           payload bytes sent
+//	client_gap_bytes, server_gap_bytes   bytes never captured
+//
+// A packet:
+//
+//	number             1, 2, ...
+//	time               capture time
+//	connection         connection id, 0 for a packet of no TCP connection
+//	from               "client", "server", or "" when connection is 0
+//	summary            the packet's line exactly as tcpdump -n prints it
+//	phase              the step it stands for (see package annotate): "tcp-handshake-1",
+//	                   "tcp-handshake-2", "tcp-handshake-3", "ws-upgrade-request",
+//	                   "ws-upgrade-response", "http-request", "http-response", "ack",
+//	                   "ws-data", "ws-control", "tcp-teardown", "tcp-reset",
+//	                   "tcp-retransmission", "tcp-out-of-order", "tcp-window-update",
+//	                   "tcp-keepalive", "tcp-data" or "other"
+//	length             length on the wire
+//	captured_length    bytes captured
+//	payload_offset     where the TCP payload starts in the captured bytes
+//	payload_length     TCP payload length on the wire
+//	seq, ack           as tcpdump prints them (null: not TCP; ack null without ACK)
+//	relative           whether seq and ack are relative
+//	stream_offset      position of the payload in the sender's byte stream
+//	window             receive window in bytes (scaled when the handshake agreed a scale)
+//	events             [event]
+//	fields             [field]
+//	frames, messages   indexes of the frames and messages this packet completes
+//
+// An event is an object with "kind" and the event's parameters as further
+// members, e.g. {"kind": "ack", "ack": 716, "acked_bytes": 715,
+// "acked_packets": [15], "acked_phase": "ws-upgrade-request"}. The kinds and
+// their parameters are listed in the documentation of package annotate.
+//
+// A field labels bytes of the TCP payload:
+//
+//	kind               "http-start-line", "http-header", "http-head-end", "http-body",
+//	                   "ws-flags-opcode", "ws-mask-length", "ws-extended-length",
+//	                   "ws-masking-key", "ws-payload", "tcp-data"
+//	name               the header name (http-header only; omitted otherwise)
+//	start, end         byte range in the TCP payload, end exclusive
+//	data_start, data_end   the same bytes in the captured packet
+//	frame              frame index for ws-* fields, else null
+//	offset             where this part lies within the whole field (for ws-payload:
+//	                   the offset into the frame's payload)
+//	partial            whether the field continues in another packet
+//
+// A frame:
+//
+//	index              position in "frames"
+//	packet             the packet that completes it (as tshark shows it)
+//	first_packet       the packet that holds its first byte
+//	connection, from
+//	fin                FIN bit
+//	rsv                the three RSV bits as a number: RSV1 = 4, RSV2 = 2, RSV3 = 1
+//	opcode, opcode_name   e.g. 1, "text"; reserved opcodes are named "reserved-N"
+//	masked             MASK bit
+//	mask_key           masking key as 8 hex digits, or null when not masked
+//	payload_length     the length the header declares
+//	length_bits        the length form used: 7, 16 or 64
+//	header_length      header bytes (2 to 14)
+//	stream_offset      position of its first byte in the sender's stream
+//	complete           false when some of its bytes were never captured
+//	message            index of the message it belongs to, or null
+//	faults             [string] protocol faults (names listed in package annotate)
+//	payload_base64     the unmasked payload; only with the frame-payloads option
+//
+// A message:
+//
+//	index              position in "messages"
+//	packet             the packet that completes it
+//	time               that packet's time
+//	connection, from
+//	opcode, opcode_name   of the first frame: text, binary, close, ping, pong, ...
+//	fragments          number of frames
+//	frames             their indexes
+//	compressed         permessage-deflate (RSV1 on the first frame)
+//	size               payload size after decompression, -1 when unknown
+//	wire_size          sum of the frames' payload lengths
+//	text               the payload, for a text message that is valid UTF-8
+//	data_base64        the payload otherwise; exactly one of text and data_base64 is present
+//	json               whether text is a JSON object or array
+//	close_code         status code of a close message (0 when it has none), else null
+//	close_reason       reason of a close message, else null
+//	relay_of           index of the message this one relays, or null
+//	relays             indexes of the messages that relay this one
+//	truncated          the payload was cut at the size cap (or a gap)
+//	cap_hit            decompression or reassembly stopped at the size cap
+//	incomplete         some of it was never captured (or its compression context)
+//	faults             [string]
+package jsonout
