@@ -20,6 +20,8 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wstrace/wstrace/demo"
 )
 
 // Exit codes a script can rely on.
@@ -36,6 +38,11 @@ func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func main() {
+	// The demo re-runs this program inside a private network namespace when
+	// it may not capture; that child does only the demo's work.
+	if demo.IsolatedChild() {
+		os.Exit(demo.RunIsolatedChild())
+	}
 	os.Exit(run(os.Args[1:]))
 }
 
@@ -64,7 +71,7 @@ func newRootCommand() *cobra.Command {
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see 'wstrace %s --help')", err, c.Name())}
 	})
-	root.AddCommand(newVersionCommand(), newDumpCommand())
+	root.AddCommand(newVersionCommand(), newDumpCommand(), newRenderCommand(), newCaptureCommand(), newDemoCommand())
 	return root
 }
 

@@ -1,0 +1,126 @@
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/wstrace/wstrace/capture"
+)
+
+// PacketWriter receives the packets a recording keeps, as they arrive.
+// *capture.NgWriter is one.
+type PacketWriter interface {
+	WritePacket(*capture.Packet) error
+}
+
+// RecordOptions say when a recording stops and who else sees its packets.
+type RecordOptions struct {
+	// Count stops the recording after this many packets; 0 means no limit.
+	Count int
+	// Duration stops the recording after this long; 0 means no limit.
+	Duration time.Duration
+	// UntilClose stops the recording once every TCP connection that began in
+	// it (with a SYN) has ended: a FIN from both sides, or a reset.
+	UntilClose bool
+	// Linger is how long UntilClose waits after the last connection ended,
+	// for its final ACKs; 0 means 200ms.
+	Linger time.Duration
+	// OnPacket, if not nil, is called with each packet after it was written.
+	OnPacket func(*capture.Packet)
+}
+
+// Record reads packets from h and writes each to w as it arrives, until ctx
+// is done, a limit in opts is reached, or h is closed. It closes h before it
+// returns. It returns how many packets it wrote; packets written before an
+// error are kept, and a writer that flushes promptly (as capture.NgWriter
+// over a file does) loses none of them to an interrupt.
+func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) (int, error) {
+	var stopOnce sync.Once
+	stop := func() { stopOnce.Do(func() { h.Close() }) }
+	defer stop()
+
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if opts.Duration > 0 {
+		var cancelTimeout context.CancelFunc
+		ctx, cancelTimeout = context.WithTimeout(ctx, opts.Duration)
+		defer cancelTimeout()
+	}
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+
+	linger := opts.Linger
+	if linger <= 0 {
+		linger = 200 * time.Millisecond
+	}
+	var conns connTracker
+	n := 0
+	for opts.Count == 0 || n < opts.Count {
+		p, err := h.Next()
+		if errors.Is(err, io.EOF) {
+			return n, nil
+		}
+		if err != nil {
+			return n, fmt.Errorf("live capture on %s: %w", h.Interface().Name, err)
+		}
+		if err := w.WritePacket(p); err != nil {
+			return n, fmt.Errorf("writing packet %d: %w", p.Number, err)
+		}
+		n++
+		if opts.OnPacket != nil {
+			opts.OnPacket(p)
+		}
+		if opts.UntilClose && conns.add(p) {
+			time.AfterFunc(linger, stop)
+		}
+	}
+	return n, nil
+}
+
+// connTracker follows TCP connections just far enough to tell when all that
+// began have ended.
+type connTracker struct {
+	open map[[2]uint16]uint8 // by (lower port, higher port): bit 1 and 2 are a FIN each way
+	seen bool
+}
+
+// add notes the packet and reports whether it ended the last open connection.
+func (c *connTracker) add(p *capture.Packet) bool {
+	tcp, ok := ReadTCP(p)
+	if !ok {
+		return false
+	}
+	key, dir := [2]uint16{tcp.SrcPort, tcp.DstPort}, uint8(1)
+	if key[0] > key[1] {
+		key, dir = [2]uint16{key[1], key[0]}, 2
+	}
+	if c.open == nil {
+		c.open = make(map[[2]uint16]uint8)
+	}
+	state, known := c.open[key]
+	switch {
+	case tcp.Flags&FlagSYN != 0 && tcp.Flags&FlagACK == 0:
+		c.open[key], c.seen = 0, true
+		return false
+	case !known:
+		return false
+	case tcp.Flags&FlagRST != 0:
+		delete(c.open, key)
+	case tcp.Flags&FlagFIN != 0:
+		state |= dir
+		if state != 3 {
+			c.open[key] = state
+			return false
+		}
+		delete(c.open, key)
+	default:
+		return false
+	}
+	return c.seen && len(c.open) == 0
+}

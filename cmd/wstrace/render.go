@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture/filter"
+	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/html"
+	"github.com/wstrace/wstrace/render/jsonout"
+	"github.com/wstrace/wstrace/render/markdown"
+	"github.com/wstrace/wstrace/render/text"
+)
+
+// pageFlags are the flags of every command that writes a page: render,
+// capture and demo.
+type pageFlags struct {
+	output       string
+	format       string
+	style        string
+	lang         string
+	templates    string
+	hex          bool
+	clientName   string
+	serverName   string
+	maxBytes     int
+	redact       bool
+	noRedact     bool
+	conn         int
+	packets      string
+	wsPorts      []uint
+	maxMessage   int64
+	framePayload bool
+}
+
+func (f *pageFlags) register(fl *pflag.FlagSet) {
+	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, text or pcapng (default md, or the -o extension's)")
+	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
+	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
+	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
+	fl.BoolVar(&f.hex, "hex", false, "show packets as tcpdump -X (hex and ASCII) instead of -A")
+	fl.StringVar(&f.clientName, "client-name", "", "what the text calls the client (default: the browser)")
+	fl.StringVar(&f.serverName, "server-name", "", "what the text calls the server (default: the server)")
+	fl.IntVar(&f.maxBytes, "max-bytes", render.DefaultMaxBytes, "show at most `N` bytes of a packet or payload (-1: all), with a note of how much more there is")
+	fl.BoolVar(&f.redact, "redact", true, "mask Cookie, Set-Cookie, Authorization and token-like query parameters")
+	fl.BoolVar(&f.noRedact, "no-redact", false, "keep cookies, authorization headers and tokens as captured")
+	fl.IntVar(&f.conn, "conn", 0, "show only connection `N` (numbered from 1 in order of first packet)")
+	fl.StringVar(&f.packets, "packets", "", "show only packets `A-B` (numbered from 1; A- and -B leave an end open)")
+	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
+	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
+	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+}
+
+// check validates the flags that need no capture.
+func (f *pageFlags) check() error {
+	if _, err := f.resolveFormat(); err != nil {
+		return err
+	}
+	if _, err := f.options(""); err != nil {
+		return err
+	}
+	return nil
+}
+
+// resolveFormat picks the output format from --format, else from -o's
+// extension, else Markdown.
+func (f *pageFlags) resolveFormat() (render.Format, error) {
+	if f.format != "" {
+		format, err := render.ParseFormat(f.format)
+		if err != nil {
+			return "", usageError{err}
+		}
+		return format, nil
+	}
+	if f.output != "" {
+		format, ok := render.FormatForPath(f.output)
+		if !ok {
+			return "", usageError{fmt.Errorf("-o %s: cannot tell the format from the extension; give --format", f.output)}
+		}
+		return format, nil
+	}
+	return render.FormatMarkdown, nil
+}
+
+// options turns the flags into the renderer's options.
+func (f *pageFlags) options(expr string) (render.Options, error) {
+	style, err := render.ParseStyle(f.style)
+	if err != nil {
+		return render.Options{}, usageError{err}
+	}
+	lang := f.lang
+	if lang == "" {
+		lang = render.LangFromEnv(os.Getenv)
+	} else if lang, err = render.ParseLang(lang); err != nil {
+		return render.Options{}, usageError{err}
+	}
+	opts := render.Options{
+		Style:      style,
+		Lang:       lang,
+		Templates:  f.templates,
+		Hex:        f.hex,
+		ClientName: f.clientName,
+		ServerName: f.serverName,
+		MaxBytes:   f.maxBytes,
+		NoRedact:   f.noRedact || !f.redact,
+		Conn:       f.conn,
+	}
+	if f.maxBytes == 0 {
+		return opts, usageError{errors.New("--max-bytes 0 would show nothing; give a positive number, or -1 for no limit")}
+	}
+	if f.conn < 0 {
+		return opts, usageError{errors.New("--conn must be a connection number from 1")}
+	}
+	if f.maxMessage <= 0 {
+		return opts, usageError{errors.New("--max-message must be positive")}
+	}
+	for _, p := range f.wsPorts {
+		if p == 0 || p > 65535 {
+			return opts, usageError{fmt.Errorf("--ws-port %d: not a TCP port", p)}
+		}
+	}
+	if f.packets != "" {
+		if opts.First, opts.Last, err = render.ParseRange(f.packets); err != nil {
+			return opts, usageError{err}
+		}
+	}
+	if strings.TrimSpace(expr) != "" {
+		match, err := filter.Compile(expr)
+		if err != nil {
+			return opts, usageError{err}
+		}
+		opts.Filter = func(p *annotate.PacketInfo) bool { return match.MatchPacket(p.Packet, p.Decoded) }
+	}
+	return opts, nil
+}
+
+func (f *pageFlags) annotateOptions() annotate.Options {
+	ports := make([]uint16, len(f.wsPorts))
+	for i, p := range f.wsPorts {
+		ports[i] = uint16(p)
+	}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage}
+}
+
+func newRenderCommand() *cobra.Command {
+	var f pageFlags
+	c := &cobra.Command{
+		Use:   "render [flags] FILE [FILTER]",
+		Short: "Explain a capture as a tutorial page (Markdown, HTML, JSON, text or pcapng)",
+		Long: `Follow every TCP connection of a capture through its phases (handshake, WebSocket
+upgrade, frames, close, teardown) and write a page that explains each packet.
+FILE "-" reads standard input. A trailing filter in tcpdump's words selects the
+packets shown; every packet is still read, so connections are followed whole.`,
+		Example: `  wstrace render capture.pcap > page.md
+  wstrace render -o page.html --lang zh-TW capture.pcapng
+  wstrace render --style classic --packets 12-30 examples/workerman-chat.pcap
+  wstrace render --format json capture.pcap port 7272`,
+		Args: positionalArgs(cobra.MinimumNArgs(1)),
+		RunE: func(c *cobra.Command, args []string) error {
+			return renderFile(c.OutOrStdout(), c.InOrStdin(), args[0], f, strings.Join(args[1:], " "))
+		},
+	}
+	f.register(c.Flags())
+	c.Flags().SortFlags = false
+	return c
+}
+
+// renderFile annotates the capture in name ("-" for stdin) and writes the
+// page to f.output, or to stdout. When the capture cannot be read to its end,
+// the page covers every packet before the problem and the error is returned
+// after it is written.
+func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, expr string) error {
+	format, err := f.resolveFormat()
+	if err != nil {
+		return err
+	}
+	opts, err := f.options(expr)
+	if err != nil {
+		return err
+	}
+	src, closeSrc, err := openCapture(name, stdin)
+	if err != nil {
+		return err
+	}
+	defer closeSrc()
+	res, readErr := annotate.Annotate(src, f.annotateOptions())
+	if res == nil {
+		return readErr
+	}
+
+	out := stdout
+	var file *os.File
+	if f.output != "" && f.output != "-" {
+		if file, err = os.Create(f.output); err != nil {
+			return err
+		}
+		defer file.Close()
+		out = file
+	}
+	bw := bufio.NewWriterSize(out, 64<<10)
+	if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+		return err
+	}
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	if file != nil {
+		if err := file.Close(); err != nil {
+			return err
+		}
+	}
+	return readErr
+}
+
+// writePage writes res in format. dest is where w ends up, to tell whether
+// the text format may use colours.
+func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
+	if format == render.FormatJSON {
+		return jsonout.Write(w, res, jsonout.Options{Indent: true, FramePayloads: f.framePayload})
+	}
+	page, err := render.Build(res, src, opts)
+	if err != nil {
+		return err
+	}
+	switch format {
+	case render.FormatHTML:
+		return html.Write(w, page)
+	case render.FormatText:
+		tty, _ := dest.(*os.File)
+		return text.Write(w, page, text.Options{Color: tty != nil && text.IsTerminal(tty)})
+	case render.FormatPcapng:
+		return render.WritePcapng(w, page)
+	default:
+		return markdown.Write(w, page)
+	}
+}
+
+// pathExt returns the extension of path, with its dot.
+func pathExt(path string) string { return filepath.Ext(path) }

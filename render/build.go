@@ -1,0 +1,1056 @@
+package render
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture/decode"
+)
+
+// Capture describes the capture a page is built from.
+type Capture struct {
+	// Name is the file name the page shows (its base name is enough).
+	Name string
+}
+
+// The sections of a connection's life, in order.
+const (
+	SectionConnect  = "connect"
+	SectionUpgrade  = "upgrade"
+	SectionMessages = "messages"
+	SectionClose    = "close"
+	SectionTeardown = "teardown"
+	SectionOther    = "other"
+)
+
+// Sections returns the section names in page order.
+func Sections() []string {
+	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+}
+
+func sectionRank(s string) int { return slices.Index(Sections(), s) }
+
+// previewBytes is how much of a message a guide sentence quotes.
+const previewBytes = 40
+
+// Build makes the page for an annotated capture.
+func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
+	if opts.Style == "" {
+		opts.Style = StyleGuide
+	}
+	if opts.Lang == "" {
+		opts.Lang = "en"
+	}
+	cat, err := LoadCatalog(opts.Lang, opts.Templates)
+	if err != nil {
+		return nil, err
+	}
+	b := &builder{
+		cat:     cat,
+		opts:    opts,
+		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
+		src:     src,
+		res:     res,
+		section: map[*annotate.Connection]string{},
+		shown:   map[string]bool{},
+		packets: map[int]*annotate.PacketInfo{},
+	}
+	for _, k := range cat.Keys() {
+		if strings.HasPrefix(k, "ui.label.") || k == "ui.pcapng.redacted" {
+			b.page.labels[k] = b.text(k, nil)
+		}
+	}
+	b.client = Wire(b.text("role.client", nil))
+	b.server = Wire(b.text("role.server", nil))
+	if opts.ClientName != "" {
+		b.client = Wire(opts.ClientName)
+	}
+	if opts.ServerName != "" {
+		b.server = Wire(opts.ServerName)
+	}
+	for _, pi := range res.Packets {
+		b.packets[pi.Number] = pi
+	}
+	// Sections follow each connection through all its packets, shown or
+	// not, so that a selection starting mid-connection still names the
+	// right phase.
+	sections := make([]string, len(res.Packets))
+	for i, pi := range res.Packets {
+		sections[i] = b.sectionOf(pi)
+	}
+	for i, pi := range res.Packets {
+		if b.selected(pi) {
+			b.page.Packets = append(b.page.Packets, b.packet(pi, sections[i]))
+		}
+	}
+	b.sections()
+	b.summary()
+	b.diagram()
+	b.legend()
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b.page, nil
+}
+
+type builder struct {
+	cat            *Catalog
+	opts           Options
+	page           *Page
+	src            Capture
+	res            *annotate.Result
+	client, server Wire
+	section        map[*annotate.Connection]string
+	shown          map[string]bool // frame kinds with a table already
+	packets        map[int]*annotate.PacketInfo
+	selectedInfo   []*annotate.PacketInfo
+	redacted       []string // header and parameter names redacted anywhere
+	err            error
+}
+
+// text executes a catalog message, remembering the first error.
+func (b *builder) text(key string, data any) string {
+	s, err := b.cat.Text(key, data)
+	if err != nil && b.err == nil {
+		b.err = err
+	}
+	return s
+}
+
+func (b *builder) selected(pi *annotate.PacketInfo) bool {
+	o := b.opts
+	switch {
+	case o.First > 0 && pi.Number < o.First, o.Last > 0 && pi.Number > o.Last:
+		return false
+	case o.Conn > 0 && (pi.Conn == nil || pi.Conn.ID != o.Conn):
+		return false
+	case o.Filter != nil && !o.Filter(pi):
+		return false
+	}
+	b.selectedInfo = append(b.selectedInfo, pi)
+	return true
+}
+
+// roleName returns the name of an end of a connection.
+func (b *builder) roleName(r annotate.Role) Wire {
+	if r == annotate.Server {
+		return b.server
+	}
+	return b.client
+}
+
+// eventData is what a message template sees.
+type eventData struct {
+	// From and To name the sender and the receiver ("the browser").
+	From, To Wire
+	// FromPort and ToPort are their TCP ports; FromAddr and ToAddr their
+	// addresses with ports.
+	FromPort, ToPort uint16
+	FromAddr, ToAddr Wire
+	// FromClient reports that the client sent the packet.
+	FromClient bool
+	// Client and Server name the two roles.
+	Client, Server Wire
+	// Len is the TCP payload length; Seq and Ack the numbers tcpdump shows.
+	Len      int
+	Seq, Ack uint32
+	// Flags is tcpdump's flag string, such as "[S.]".
+	Flags string
+	// P holds the event's parameters; strings in it are Wire values.
+	P map[string]any
+	// Acked says what an acknowledgement acknowledges (Markdown), or "".
+	Acked string
+	// Frame and Message describe the frame or message the event is about.
+	Frame   *frameData
+	Message *messageData
+	// CloseName is the name of a close frame's status code, or "".
+	CloseName Wire
+	// Classic reports the classic style (sentences there quote messages
+	// in full, as the page has no other place for them).
+	Classic bool
+}
+
+type frameData struct {
+	Opcode     string // localized name: "text", "文字"
+	OpcodeNum  int
+	FIN        bool
+	RSV1       bool
+	Masked     bool
+	Key        string // masking key in hex, "9c 26 5f d1"
+	Length     uint64 // payload length
+	Header     int    // header length
+	LengthBits int
+	Index      int
+}
+
+type messageData struct {
+	Opcode      string
+	OpcodeNum   int
+	Size        int64
+	WireSize    int64
+	Frames      int
+	Compressed  bool
+	Masked      bool
+	Key         string
+	Text        string // Markdown: a code span with the (cut) text, or ""
+	Binary      bool
+	CloseCode   int
+	CloseReason Wire
+	CloseName   Wire
+	Relay       int // packet of the message this one relays, 0 for none
+	RelayConn   int
+	Index       int
+}
+
+func (b *builder) baseData(pi *annotate.PacketInfo) *eventData {
+	d := &eventData{Client: b.client, Server: b.server, Len: pi.PayloadLength, Seq: pi.Seq, Ack: pi.Ack, Classic: b.opts.Style == StyleClassic}
+	if c := pi.Conn; c != nil {
+		from, to := c.End(pi.From), c.End(pi.From.Peer())
+		d.From, d.To = b.roleName(pi.From), b.roleName(pi.From.Peer())
+		d.FromPort, d.ToPort = from.Port(), to.Port()
+		d.FromAddr, d.ToAddr = Wire(from.String()), Wire(to.String())
+		d.FromClient = pi.From == annotate.Client
+	}
+	if t := pi.Decoded; t != nil && t.TCP != nil {
+		d.Flags = tcpdumpFlags(t.TCP.Flags)
+	}
+	return d
+}
+
+// tcpdumpFlags returns the flags as tcpdump prints them between brackets.
+func tcpdumpFlags(f decode.TCPFlags) string {
+	var s strings.Builder
+	s.WriteByte('[')
+	for _, x := range []struct {
+		bit decode.TCPFlags
+		c   byte
+	}{{decode.FIN, 'F'}, {decode.SYN, 'S'}, {decode.RST, 'R'}, {decode.PSH, 'P'}, {decode.URG, 'U'}, {decode.ECE, 'E'}, {decode.CWR, 'W'}} {
+		if f&x.bit != 0 {
+			s.WriteByte(x.c)
+		}
+	}
+	if f&decode.ACK != 0 {
+		s.WriteByte('.')
+	}
+	if s.Len() == 1 {
+		s.WriteString("none")
+	}
+	s.WriteByte(']')
+	return s.String()
+}
+
+// wireParams makes an event's parameters ready for a template: strings
+// become Wire values, lists are joined, and request targets are redacted.
+func (b *builder) wireParams(p annotate.Params) map[string]any {
+	m := make(map[string]any, len(p))
+	for k, v := range p {
+		switch v := v.(type) {
+		case string:
+			if k == "path" && !b.opts.NoRedact {
+				v, _ = RedactTarget(v)
+			}
+			m[k] = Wire(v)
+		case []string:
+			w := make([]string, len(v))
+			for i, s := range v {
+				w[i] = EscapeText(s)
+			}
+			m[k] = strings.Join(w, ", ")
+		case []int:
+			m[k] = joinInts(v)
+		default:
+			m[k] = v
+		}
+	}
+	return m
+}
+
+func joinInts(v []int) string {
+	s := make([]string, len(v))
+	for i, n := range v {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ", ")
+}
+
+func (b *builder) opcodeName(op int) string {
+	key := "opcode." + strconv.Itoa(op)
+	if !b.cat.Has(key) {
+		return b.text("opcode.reserved", map[string]any{"Opcode": op})
+	}
+	return b.text(key, nil)
+}
+
+func hexBytes(p []byte) string {
+	s := make([]string, len(p))
+	for i, c := range p {
+		s[i] = hex.EncodeToString([]byte{c})
+	}
+	return strings.Join(s, " ")
+}
+
+func (b *builder) frameData(fr *annotate.Frame) *frameData {
+	if fr == nil {
+		return nil
+	}
+	fd := &frameData{
+		Opcode: b.opcodeName(int(fr.Opcode)), OpcodeNum: int(fr.Opcode), FIN: fr.FIN, RSV1: fr.RSV&4 != 0,
+		Masked: fr.Masked, Length: fr.PayloadLength, Header: fr.HeaderLength, LengthBits: fr.LengthBits, Index: fr.Index,
+	}
+	if fr.Masked {
+		fd.Key = hexBytes(fr.MaskKey[:])
+	}
+	return fd
+}
+
+func (b *builder) messageData(m *annotate.Message) *messageData {
+	if m == nil {
+		return nil
+	}
+	md := &messageData{
+		Opcode: b.opcodeName(int(m.Opcode)), OpcodeNum: int(m.Opcode), Size: m.Size, WireSize: m.WireSize,
+		Frames: len(m.Frames), Compressed: m.Compressed, CloseCode: m.CloseCode, CloseReason: Wire(m.CloseReason), Index: m.Index,
+	}
+	if len(m.Frames) > 0 && m.Frames[0].Masked {
+		md.Masked = true
+		md.Key = hexBytes(m.Frames[0].MaskKey[:])
+	}
+	if m.RelayOf != nil {
+		md.Relay = m.RelayOf.Packet
+		if m.RelayOf.Conn != nil {
+			md.RelayConn = m.RelayOf.Conn.ID
+		}
+	}
+	text, isText := messageText(m)
+	md.Binary = !isText
+	limit := previewBytes
+	if b.opts.Style == StyleClassic {
+		limit = b.opts.maxBytes()
+	}
+	if isText && m.Opcode != 8 && len(m.Data) > 0 {
+		shown, more := cutText(text, limit, m.Size)
+		md.Text = CodeSpan(shown)
+		if more > 0 {
+			md.Text += b.text("ui.more-bytes", map[string]any{"More": more})
+		}
+	}
+	return md
+}
+
+// messageText returns a message's data as text, and whether it is text.
+func messageText(m *annotate.Message) (string, bool) {
+	if m.Opcode == 2 || !utf8.Valid(m.Data) {
+		return "", false
+	}
+	return string(m.Data), true
+}
+
+// cutText cuts s to at most limit bytes (at a character boundary; 0 means
+// no limit). It returns the text kept and how many bytes of the message
+// (size bytes in all) it leaves out.
+func cutText(s string, limit int, size int64) (string, int64) {
+	if limit > 0 && len(s) > limit {
+		cut := limit
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		s = s[:cut]
+	}
+	return s, max(0, size-int64(len(s)))
+}
+
+// sectionOf returns the section a packet belongs to, moving its
+// connection's section forward as the connection goes through its life.
+func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
+	c := pi.Conn
+	if c == nil {
+		return SectionOther
+	}
+	cur := b.section[c]
+	next := ""
+	switch pi.Phase {
+	case annotate.PhaseHandshake1, annotate.PhaseHandshake2, annotate.PhaseHandshake3:
+		next = SectionConnect
+	case annotate.PhaseUpgradeRequest, annotate.PhaseUpgradeResponse, annotate.PhaseHTTPRequest, annotate.PhaseHTTPResponse:
+		next = SectionUpgrade
+	case annotate.PhaseWSData:
+		next = SectionMessages
+	case annotate.PhaseWSControl:
+		next = SectionMessages
+		for _, f := range pi.Frames {
+			if f.Opcode == 8 {
+				next = SectionClose
+			}
+		}
+		for _, e := range pi.Events {
+			if e.Kind == "ws-control" && e.Int("opcode") == 8 {
+				next = SectionClose
+			}
+		}
+	case annotate.PhaseTeardown, annotate.PhaseReset:
+		next = SectionTeardown
+	}
+	switch {
+	case next != "" && sectionRank(next) > sectionRank(cur):
+		cur = next
+	case cur == "" && c.WebSocket && c.Upgrade == nil:
+		cur = SectionMessages
+	case cur == "":
+		cur = SectionConnect
+	}
+	b.section[c] = cur
+	return cur
+}
+
+// packet explains one packet.
+func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
+	p := &Packet{Number: pi.Number, ID: "p" + strconv.Itoa(pi.Number), Time: pi.Time, Line: pi.Summary, Phase: string(pi.Phase)}
+	if pi.Conn != nil {
+		p.Conn = pi.Conn.ID
+		p.FromClient = pi.From == annotate.Client
+	}
+	p.Section = section
+	base := b.baseData(pi)
+
+	// The comment's first line: the handshake step, or the section.
+	switch pi.Phase {
+	case annotate.PhaseHandshake1, annotate.PhaseHandshake2, annotate.PhaseHandshake3:
+		p.Title = b.text("step."+string(pi.Phase), base)
+	default:
+		p.Title = b.text("section."+p.Section, base)
+	}
+	p.Heading = b.text("ui.packet-heading", map[string]any{"Number": pi.Number, "What": b.noun(pi.Phase, base)})
+
+	// One sentence per event.
+	for _, e := range pi.Events {
+		d := *base
+		d.P = b.wireParams(e.Params)
+		if code := e.Int("close_code"); code > 0 {
+			if key := "close." + strconv.Itoa(int(code)); b.cat.Has(key) {
+				d.CloseName = Wire(PlainText(b.text(key, nil)))
+			} else {
+				d.CloseName = Wire(e.String("close_code_name"))
+			}
+		}
+		d.Frame = b.frameData(e.Frame)
+		d.Message = b.messageData(e.Message)
+		key := "event." + e.Kind
+		switch e.Kind {
+		case "ack", "tcp-teardown":
+			d.Acked = b.acked(e, base)
+		case "ws-data", "ws-control", "ws-frame-part":
+			if d.Frame == nil {
+				if i := int(e.Int("frame")); i >= 0 && i < len(b.res.Frames) && e.Params["frame"] != nil {
+					d.Frame = b.frameData(b.res.Frames[i])
+				}
+			}
+		case "ws-fault":
+			if f := "fault." + e.String("fault"); b.cat.Has(f) {
+				key = f
+			}
+		}
+		if !b.cat.Has(key) {
+			key = "event.unknown"
+			d.P["kind"] = Wire(e.Kind)
+		}
+		if s := strings.TrimSpace(b.text(key, &d)); s != "" {
+			p.Text = append(p.Text, s)
+		}
+	}
+	if len(pi.Events) == 0 {
+		p.Text = append(p.Text, b.text("event.unknown", &eventData{P: map[string]any{"kind": Wire(pi.Phase)}}))
+	}
+
+	b.dump(pi, p)
+	b.frameTables(pi, p)
+	b.payloads(pi, p)
+	return p
+}
+
+// noun returns the short name of a packet of the given phase.
+func (b *builder) noun(ph annotate.Phase, d *eventData) string {
+	key := "noun." + string(ph)
+	if !b.cat.Has(key) {
+		key = "noun.other"
+	}
+	return b.text(key, d)
+}
+
+// acked says what an acknowledgement acknowledges: "the 101 response
+// (packet 17)".
+func (b *builder) acked(e annotate.Event, base *eventData) string {
+	nums, _ := e.Params["acked_packets"].([]int)
+	if n := e.Int("acked_packet"); n > 0 && len(nums) == 0 {
+		nums = []int{int(n)}
+	}
+	if len(nums) == 0 {
+		return ""
+	}
+	what := ""
+	if last := b.packets[nums[len(nums)-1]]; last != nil {
+		d := b.baseData(last)
+		what = b.noun(last.Phase, d)
+	}
+	return b.text("ui.acked", map[string]any{"What": what, "Packets": joinInts(nums), "Count": len(nums)})
+}
+
+// netData returns the packet's bytes from the network-layer header on.
+func netData(pi *annotate.PacketInfo) ([]byte, int) {
+	if pi.Packet == nil {
+		return nil, 0
+	}
+	off := 0
+	if pi.Decoded != nil {
+		off = pi.Decoded.LinkHeaderLength
+	}
+	if off > len(pi.Packet.Data) {
+		off = len(pi.Packet.Data)
+	}
+	return pi.Packet.Data[off:], off
+}
+
+// dump lays out the packet's bytes, redacted, with the notes they call for.
+func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
+	data, linkLen := netData(pi)
+	if !b.opts.NoRedact && pi.Captured > 0 {
+		payloadAt := pi.PayloadOffset - linkLen
+		if payloadAt >= 0 && payloadAt <= len(data) {
+			payload := data[payloadAt:min(len(data), payloadAt+pi.Captured)]
+			masked, reds := redactPayload(payload, pi.Fields)
+			if len(reds) > 0 {
+				data = append(append(append([]byte(nil), data[:payloadAt]...), masked...), data[payloadAt+len(payload):]...)
+				for _, r := range reds {
+					p.Notes = append(p.Notes, b.text("ui.note.redacted", map[string]any{"What": Wire(r.What), "Bytes": r.Bytes}))
+					if !slices.Contains(b.redacted, r.What) {
+						b.redacted = append(b.redacted, r.What)
+					}
+				}
+				p.Line = redactLine(p.Line, pi)
+			}
+		}
+	}
+	if pi.Packet != nil {
+		cp := *pi.Packet
+		if linkLen <= len(cp.Data) {
+			cp.Data = append(append([]byte(nil), cp.Data[:linkLen]...), data...)
+		}
+		cp.Comments = nil
+		p.captured = &cp
+	}
+	p.Dump = NewDump(data, b.opts.Hex, b.opts.maxBytes())
+	if p.Dump.Omitted > 0 {
+		p.Notes = append(p.Notes, b.text("ui.note.cut", map[string]any{"Shown": p.Dump.Shown, "More": p.Dump.Omitted, "Max": b.opts.maxBytes()}))
+	}
+	if pi.Packet != nil && pi.Packet.Length > len(pi.Packet.Data) {
+		p.Notes = append(p.Notes, b.text("ui.note.snap", map[string]any{"Captured": len(pi.Packet.Data), "Length": pi.Packet.Length}))
+	}
+	// Marks for every field the page can point at.
+	for i, f := range pi.Fields {
+		start, end := f.Data.Start-linkLen, f.Data.End-linkLen
+		if start < 0 || end <= start {
+			continue
+		}
+		p.Marks = append(p.Marks, Mark{ID: fmt.Sprintf("%s-%d", p.ID, i), Start: start, End: end})
+	}
+}
+
+// redactLine redacts the request target in a tcpdump line (tcpdump prints
+// the first line of HTTP on well-known ports).
+func redactLine(line string, pi *annotate.PacketInfo) string {
+	for _, e := range pi.Events {
+		if path := e.String("path"); path != "" {
+			if red, names := RedactTarget(path); len(names) > 0 {
+				line = strings.ReplaceAll(line, path, red)
+			}
+		}
+	}
+	return line
+}
+
+// markFor returns the ID of the mark of field i of the packet, or "".
+func markFor(p *Packet, i int) string {
+	id := fmt.Sprintf("%s-%d", p.ID, i)
+	for _, m := range p.Marks {
+		if m.ID == id {
+			return id
+		}
+	}
+	return ""
+}
+
+// frameTables adds a field table for each frame whose header starts in the
+// packet and that is the first of its kind on the page.
+func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
+	data, linkLen := netData(pi)
+	for i, f := range pi.Fields {
+		if f.Kind != "ws-flags-opcode" || f.Frame == nil {
+			continue
+		}
+		fr := f.Frame
+		kind := fmt.Sprintf("%d/%v/%d/%v/%d", fr.Opcode, fr.Masked, fr.LengthBits, fr.RSV&4 != 0, pi.From)
+		if b.shown[kind] {
+			continue
+		}
+		b.shown[kind] = true
+		// The header's fields in this packet.
+		fields := map[string]int{"ws-flags-opcode": i}
+		for j, g := range pi.Fields {
+			if g.Frame == fr && j != i {
+				fields[g.Kind] = j
+			}
+		}
+		bytesOf := func(kind string) []byte {
+			j, ok := fields[kind]
+			if !ok {
+				return nil
+			}
+			r := pi.Fields[j].Data
+			return sub(data, annotate.Range{Start: r.Start - linkLen, End: r.End - linkLen})
+		}
+		b0, b1 := bytesOf("ws-flags-opcode"), bytesOf("ws-mask-length")
+		if len(b0) != 1 || len(b1) != 1 {
+			continue
+		}
+		fd := b.frameData(fr)
+		t := &FrameTable{Title: b.text("ui.frame.title", map[string]any{"Opcode": fd.Opcode, "From": b.roleName(pi.From), "LengthBits": fr.LengthBits, "Compressed": fd.RSV1})}
+		bit := func(v byte, n uint) string { return strconv.Itoa(int(v>>n) & 1) }
+		row := func(name, bits, value, meaning, field string, raw []byte) {
+			t.Rows = append(t.Rows, FieldRow{Name: name, Bits: bits, Value: value, Meaning: meaning, Hex: hexBytes(raw), Mark: markFor(p, fields[field])})
+		}
+		set := func(v bool) map[string]any { return map[string]any{"Set": v, "Frame": fd} }
+		row("FIN", bit(b0[0], 7), bit(b0[0], 7), b.text("field.fin", set(b0[0]&0x80 != 0)), "ws-flags-opcode", b0)
+		row("RSV1", bit(b0[0], 6), bit(b0[0], 6), b.text("field.rsv1", set(b0[0]&0x40 != 0)), "ws-flags-opcode", b0)
+		row("RSV2, RSV3", bit(b0[0], 5)+bit(b0[0], 4), bit(b0[0], 5)+bit(b0[0], 4), b.text("field.rsv", set(b0[0]&0x30 != 0)), "ws-flags-opcode", b0)
+		op := b0[0] & 0x0f
+		row("opcode", fmt.Sprintf("%04b", op), fmt.Sprintf("0x%x", op), b.text("field.opcode", map[string]any{"Name": b.opcodeName(int(op)), "Control": op&8 != 0}), "ws-flags-opcode", b0)
+		row("MASK", bit(b1[0], 7), bit(b1[0], 7), b.text("field.mask", set(b1[0]&0x80 != 0)), "ws-mask-length", b1)
+		l7 := b1[0] & 0x7f
+		row("Payload len", fmt.Sprintf("%07b", l7), strconv.Itoa(int(l7)), b.text("field.length", map[string]any{"Value": int(l7), "Frame": fd}), "ws-mask-length", b1)
+		diagram := []bitField{{"FIN", 1, uint64(b0[0] >> 7)}, {"RSV1", 1, uint64(b0[0]>>6) & 1}, {"RSV2", 1, uint64(b0[0]>>5) & 1}, {"RSV3", 1, uint64(b0[0]>>4) & 1},
+			{"opcode", 4, uint64(op)}, {"MASK", 1, uint64(b1[0] >> 7)}, {"Payload len", 7, uint64(l7)}}
+		if ext := bytesOf("ws-extended-length"); len(ext) == 2 || len(ext) == 8 {
+			var v uint64
+			for _, c := range ext {
+				v = v<<8 | uint64(c)
+			}
+			row("Extended payload length", fmt.Sprintf("%d bits", len(ext)*8), groupDigits(strconv.FormatUint(v, 10)), b.text("field.ext-length", map[string]any{"Value": v, "Bits": len(ext) * 8}), "ws-extended-length", ext)
+			diagram = append(diagram, bitField{"Extended payload length", len(ext) * 8, v})
+		}
+		if key := bytesOf("ws-masking-key"); len(key) == 4 {
+			row("Masking-key", "32 bits", hexBytes(key), b.text("field.masking-key", map[string]any{"Key": hexBytes(key)}), "ws-masking-key", key)
+			diagram = append(diagram, bitField{"Masking-key", 32, uint64(key[0])<<24 | uint64(key[1])<<16 | uint64(key[2])<<8 | uint64(key[3])})
+		}
+		payload := bytesOf("ws-payload")
+		row("Payload data", b.text("ui.frame.payload-bits", map[string]any{"Bytes": fr.PayloadLength}), "", b.text("field.payload", map[string]any{"Frame": fd, "Here": len(payload), "Partial": uint64(len(payload)) < fr.PayloadLength}), "ws-payload", cutBytes(payload, 8))
+		t.Diagram = bitDiagram(diagram)
+		p.Frames = append(p.Frames, t)
+	}
+}
+
+func cutBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[:n]
+	}
+	return b
+}
+
+// payloads shows each message the packet completes.
+func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
+	for _, e := range pi.Events {
+		m := e.Message
+		if e.Kind != "ws-message" || m == nil {
+			continue
+		}
+		md := b.messageData(m)
+		v := &Payload{Title: b.text("ui.payload.title", map[string]any{"Message": md, "From": b.roleName(m.From)})}
+		if md.Masked && len(m.Frames) > 0 {
+			fr := m.Frames[0]
+			v.Steps = append(v.Steps, b.text("ui.payload.unmask", map[string]any{"Key": md.Key, "Message": md}))
+			v.Unmask = b.unmaskRows(fr, !md.Compressed)
+		}
+		if md.Compressed {
+			v.Steps = append(v.Steps, b.text("ui.payload.inflate", map[string]any{"Message": md}))
+		}
+		limit := b.opts.maxBytes()
+		data := m.Data
+		if limit > 0 && len(data) > limit {
+			data = data[:limit]
+		}
+		if more := m.Size - int64(len(data)); more > 0 {
+			v.Note = b.text("ui.note.payload-cut", map[string]any{"Shown": len(data), "More": more, "Size": m.Size})
+		}
+		text, isText := messageText(m)
+		switch {
+		case m.Opcode == 8:
+			if m.CloseCode == 0 && len(m.Data) == 0 {
+				v.Text = ""
+			} else {
+				v.Text = fmt.Sprintf("%d %s", m.CloseCode, m.CloseReason)
+				v.Lang = "text"
+			}
+		case isText:
+			if len(text) > len(data) {
+				text = string(data)
+				for !utf8.ValidString(text) && len(text) > 0 {
+					text = text[:len(text)-1]
+				}
+			}
+			v.Text = Printable(text, true)
+			v.Lang = "text"
+			if m.JSON {
+				v.Lang = "json"
+			}
+		default:
+			v.Hex = NewDump(data, true, 0)
+		}
+		p.Payloads = append(p.Payloads, v)
+	}
+}
+
+// unmaskRows is a worked example of unmasking the first bytes of a frame:
+// the bytes on the wire, the key repeated, their XOR and its characters.
+func (b *builder) unmaskRows(fr *annotate.Frame, withText bool) [][]string {
+	n := min(len(fr.Payload), 8)
+	if n == 0 {
+		return nil
+	}
+	row := func(label string) []string { return []string{PlainText(b.text(label, nil))} }
+	wire, key, xor, chars := row("ui.unmask.wire"), row("ui.unmask.key"), row("ui.unmask.xor"), row("ui.unmask.text")
+	for i := 0; i < n; i++ {
+		k := fr.MaskKey[i%4]
+		c := fr.Payload[i]
+		wire = append(wire, fmt.Sprintf("%02x", c^k))
+		key = append(key, fmt.Sprintf("%02x", k))
+		xor = append(xor, fmt.Sprintf("%02x", c))
+		ch := "."
+		if c > 0x20 && c < 0x7f {
+			ch = string(rune(c))
+		}
+		chars = append(chars, ch)
+	}
+	if len(fr.Payload) > n {
+		for _, r := range []*[]string{&wire, &key, &xor, &chars} {
+			*r = append(*r, "…")
+		}
+	}
+	if !withText { // compressed: the XOR gives deflate data, not text
+		return [][]string{wire, key, xor}
+	}
+	return [][]string{wire, key, xor, chars}
+}
+
+// sections groups the packets by connection and section.
+func (b *builder) sections() {
+	conns := map[int]bool{}
+	for _, p := range b.page.Packets {
+		if p.Conn > 0 {
+			conns[p.Conn] = true
+		}
+	}
+	multi := len(conns) > 1
+	byConn := map[int]map[string]*Section{}
+	var order []int
+	for _, p := range b.page.Packets {
+		if byConn[p.Conn] == nil {
+			byConn[p.Conn] = map[string]*Section{}
+			order = append(order, p.Conn)
+		}
+		s := byConn[p.Conn][p.Section]
+		if s == nil {
+			s = &Section{ID: p.Section, Level: 2}
+			if multi {
+				s.ID = fmt.Sprintf("c%d-%s", p.Conn, p.Section)
+				s.Level = 3
+			}
+			byConn[p.Conn][p.Section] = s
+		}
+		s.Packets = append(s.Packets, p)
+	}
+	slices.Sort(order)
+	for _, id := range order {
+		conn := b.connection(id)
+		if multi && id > 0 {
+			d := b.connData(conn)
+			b.page.Sections = append(b.page.Sections, &Section{ID: fmt.Sprintf("c%d", id), Level: 2, Title: b.text("ui.connection", d)})
+		}
+		for _, name := range Sections() {
+			s := byConn[id][name]
+			if s == nil {
+				continue
+			}
+			d := b.connData(conn)
+			s.Title = b.text("section."+name, d)
+			for _, para := range strings.Split(b.text("section."+name+".intro", d), "\n") {
+				if strings.TrimSpace(para) != "" {
+					s.Prose = append(s.Prose, para)
+				}
+			}
+			b.page.Sections = append(b.page.Sections, s)
+		}
+	}
+}
+
+func (b *builder) connection(id int) *annotate.Connection {
+	for _, c := range b.res.Connections {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// connData is what the connection-level messages see.
+type connData struct {
+	N                      int
+	Client, Server         Wire
+	ClientPort, ServerPort uint16
+	ClientAddr, ServerAddr Wire
+	Upgrade                *annotate.Upgrade
+	Path, Key, Accept      Wire
+	Deflate                bool
+	Teardown               string
+	Known                  bool
+}
+
+func (b *builder) connData(c *annotate.Connection) *connData {
+	d := &connData{Client: b.client, Server: b.server}
+	if c == nil {
+		return d
+	}
+	d.Known = true
+	d.N = c.ID
+	d.ClientPort, d.ServerPort = c.Client.Port(), c.Server.Port()
+	d.ClientAddr, d.ServerAddr = Wire(c.Client.String()), Wire(c.Server.String())
+	d.Deflate = c.Deflate != nil
+	d.Teardown = c.Teardown
+	if u := c.Upgrade; u != nil {
+		d.Upgrade = u
+		path := u.Path
+		if !b.opts.NoRedact {
+			path, _ = RedactTarget(path)
+		}
+		d.Path, d.Key, d.Accept = Wire(path), Wire(u.Key), Wire(u.Accept)
+	}
+	return d
+}
+
+// summary writes the title, the introduction and the facts.
+func (b *builder) summary() {
+	pg := b.page
+	var clients, servers []netip.AddrPort
+	conns := map[int]bool{}
+	messages, fromClient := 0, 0
+	for _, pi := range b.selectedInfo {
+		if c := pi.Conn; c != nil {
+			conns[c.ID] = true
+			if !slices.Contains(clients, c.Client) {
+				clients = append(clients, c.Client)
+			}
+			if !slices.Contains(servers, c.Server) {
+				servers = append(servers, c.Server)
+			}
+		}
+		for _, m := range pi.Messages {
+			if m.Opcode < 8 {
+				messages++
+				if m.From == annotate.Client {
+					fromClient++
+				}
+			}
+		}
+	}
+	var first, last time.Time
+	if n := len(b.selectedInfo); n > 0 {
+		first, last = b.selectedInfo[0].Time, b.selectedInfo[n-1].Time
+	}
+	serverPort := uint16(0)
+	if len(servers) > 0 {
+		serverPort = servers[0].Port()
+	}
+	d := map[string]any{
+		"Capture": Wire(b.src.Name), "Client": b.client, "Server": b.server, "ServerPort": serverPort,
+		"Shown": len(b.selectedInfo), "Total": len(b.res.Packets), "Connections": len(conns),
+		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
+		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
+		"Start":   first.UTC().Format("2006-01-02 15:04:05.000000 UTC"),
+		"Hex":     b.opts.Hex,
+	}
+	title, intro := "ui.guide.title", "ui.guide.intro"
+	if b.opts.Style == StyleClassic {
+		title, intro = "ui.classic.title", "ui.classic.intro"
+	}
+	pg.Title = b.text(title, d)
+	for _, para := range strings.Split(b.text(intro, d), "\n") {
+		if strings.TrimSpace(para) != "" {
+			pg.Intro = append(pg.Intro, para)
+		}
+	}
+	addrs := func(list []netip.AddrPort) string {
+		s := make([]string, len(list))
+		for i, a := range list {
+			s[i] = CodeSpan(a.String())
+		}
+		return strings.Join(s, ", ")
+	}
+	fact := func(label, value string) {
+		pg.Summary = append(pg.Summary, Fact{Label: b.text(label, d), Value: value})
+	}
+	if b.src.Name != "" {
+		fact("ui.summary.capture", CodeSpan(b.src.Name))
+	}
+	if len(clients) > 0 {
+		fact("ui.summary.client", addrs(clients))
+		fact("ui.summary.server", addrs(servers))
+	}
+	fact("ui.summary.start", b.text("ui.summary.start-value", d))
+	fact("ui.summary.duration", b.text("ui.summary.duration-value", d))
+	fact("ui.summary.packets", b.text("ui.summary.packets-value", d))
+	fact("ui.summary.connections", strconv.Itoa(len(conns)))
+	fact("ui.summary.messages", b.text("ui.summary.messages-value", d))
+	pg.redactedAny = len(b.redacted) > 0
+	if !b.opts.NoRedact {
+		pg.Notes = append(pg.Notes, b.text("ui.note.redact-page", map[string]any{"Names": Wire(strings.Join(b.redacted, ", ")), "Any": len(b.redacted) > 0}))
+	}
+}
+
+// diagram draws the sequence diagram of the packets shown.
+func (b *builder) diagram() {
+	pg := b.page
+	if len(pg.Packets) == 0 {
+		return
+	}
+	d := &Diagram{}
+	index := map[netip.AddrPort]int{}
+	var clients, servers []netip.AddrPort
+	for _, pi := range b.selectedInfo {
+		if c := pi.Conn; c != nil {
+			if !slices.Contains(clients, c.Client) {
+				clients = append(clients, c.Client)
+			}
+			if !slices.Contains(servers, c.Server) {
+				servers = append(servers, c.Server)
+			}
+		}
+	}
+	// Clients around the servers: the first on the left, the others on
+	// the right.
+	var ends []netip.AddrPort
+	if len(clients) > 0 {
+		ends = append(ends, clients[0])
+	}
+	ends = append(ends, servers...)
+	if len(clients) > 1 {
+		ends = append(ends, clients[1:]...)
+	}
+	for i, e := range ends {
+		client := slices.Contains(clients, e)
+		name := b.server
+		if client {
+			name = b.client
+		}
+		d.Participants = append(d.Participants, Participant{Name: PlainText(string(name.String())), Detail: e.String(), Client: client})
+		index[e] = i
+	}
+	light := 0
+	for _, pi := range b.selectedInfo {
+		if pi.Phase == annotate.PhaseAck || pi.Phase == annotate.PhaseWindowUpdate {
+			light++
+		}
+	}
+	skipLight := len(b.selectedInfo) > 40 && light > 0
+	const maxArrows = 80
+	for _, pi := range b.selectedInfo {
+		c := pi.Conn
+		if c == nil {
+			d.Omitted++
+			continue
+		}
+		isLight := pi.Phase == annotate.PhaseAck || pi.Phase == annotate.PhaseWindowUpdate
+		if isLight && skipLight || len(d.Arrows) >= maxArrows {
+			d.Omitted++
+			continue
+		}
+		from, to := c.End(pi.From), c.End(pi.From.Peer())
+		d.Arrows = append(d.Arrows, Arrow{From: index[from], To: index[to], Packet: pi.Number, Ref: "p" + strconv.Itoa(pi.Number), Label: b.arrowLabel(pi), Light: isLight})
+	}
+	if d.Omitted > 0 {
+		d.Note = b.text("ui.diagram.omitted", map[string]any{"Omitted": d.Omitted, "Acks": skipLight})
+	}
+	if len(d.Arrows) > 0 {
+		pg.Diagram = d
+	}
+}
+
+// arrowLabel is the short plain-text label of a packet in the diagram.
+func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
+	flags := ""
+	if t := pi.Decoded; t != nil && t.TCP != nil {
+		flags = tcpdumpFlags(t.TCP.Flags)
+	}
+	var parts []string
+	for _, e := range pi.Events {
+		switch e.Kind {
+		case "ws-upgrade-request", "http-request":
+			if e.Bool("part") {
+				continue
+			}
+			path := e.String("path")
+			if !b.opts.NoRedact {
+				path, _ = RedactTarget(path)
+			}
+			parts = append(parts, e.String("method")+" "+path)
+		case "ws-upgrade-response", "http-response":
+			if e.Bool("part") {
+				continue
+			}
+			parts = append(parts, strconv.Itoa(int(e.Int("status")))+" "+e.String("reason"))
+		case "ws-message":
+			if m := e.Message; m != nil {
+				label := PlainText(b.opcodeName(int(m.Opcode)))
+				switch text, ok := messageText(m); {
+				case m.Opcode == 8:
+					label += fmt.Sprintf(" %d", m.CloseCode)
+				case ok && m.Opcode < 8:
+					label += " " + cutRunes(text, 28)
+				}
+				parts = append(parts, label)
+			}
+		}
+	}
+	if len(parts) == 0 {
+		for _, e := range pi.Events {
+			if (e.Kind == "ws-data" || e.Kind == "ws-control") && e.Frame != nil {
+				parts = append(parts, PlainText(b.opcodeName(int(e.Frame.Opcode)))+" …")
+			}
+		}
+	}
+	if len(parts) == 0 {
+		return flags
+	}
+	return strings.Join(parts, "; ")
+}
+
+func cutRunes(s string, n int) string {
+	s = strings.Join(strings.Fields(Printable(s, false)), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n-1]) + "…"
+}
+
+// legend explains tcpdump's flags.
+func (b *builder) legend() {
+	for _, f := range []struct{ flags, key string }{
+		{"[S]", "flag.syn"}, {"[S.]", "flag.syn-ack"}, {"[.]", "flag.ack"}, {"[P.]", "flag.psh-ack"},
+		{"[F.]", "flag.fin-ack"}, {"[R]", "flag.rst"}, {"[R.]", "flag.rst-ack"},
+	} {
+		b.page.Legend = append(b.page.Legend, Fact{Label: CodeSpan(f.flags), Value: b.text(f.key, nil)})
+	}
+}

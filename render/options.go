@@ -1,0 +1,166 @@
+// Package render turns an annotated capture into a tutorial page: the model
+// that every output format shares ([Page], built by [Build]), the message
+// catalogs in three languages ([Catalog]), and the pieces that keep a page
+// safe to publish: escaping of everything that came from the wire
+// ([CodeSpan], [CodeBlock], [EscapeText]) and redaction of secrets.
+//
+// The formats live in sub-packages: render/markdown, render/html and
+// render/text write a Page; [WritePcapng] writes the capture back with each
+// packet's explanation as a pcapng comment. A program renders a capture
+// like this:
+//
+//	page, err := render.Build(result, render.Capture{Name: "chat.pcap"}, opts)
+//	if err != nil { ... }
+//	err = markdown.Write(os.Stdout, page)
+package render
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/wstrace/wstrace/annotate"
+)
+
+// Style is the layout of a page.
+type Style string
+
+// The styles.
+const (
+	// StyleGuide is a page with a summary, a sequence diagram, one section
+	// per phase, frame tables and unmasked payloads.
+	StyleGuide Style = "guide"
+	// StyleClassic is the seed tutorial's layout: one code block, each
+	// packet preceded by a /* ... */ comment that explains it.
+	StyleClassic Style = "classic"
+)
+
+// ParseStyle returns the style that s names ("guide" or "classic").
+func ParseStyle(s string) (Style, error) {
+	switch Style(strings.ToLower(s)) {
+	case StyleGuide, "":
+		return StyleGuide, nil
+	case StyleClassic:
+		return StyleClassic, nil
+	}
+	return "", fmt.Errorf("render: unknown style %q (want guide or classic)", s)
+}
+
+// Format is an output format.
+type Format string
+
+// The formats.
+const (
+	FormatMarkdown Format = "md"
+	FormatHTML     Format = "html"
+	FormatJSON     Format = "json"
+	FormatText     Format = "text"
+	FormatPcapng   Format = "pcapng"
+)
+
+// ParseFormat returns the format that a --format value names: md (or
+// markdown), html, json, text (or txt) or pcapng.
+func ParseFormat(s string) (Format, error) {
+	switch strings.ToLower(s) {
+	case "md", "markdown":
+		return FormatMarkdown, nil
+	case "html", "htm":
+		return FormatHTML, nil
+	case "json":
+		return FormatJSON, nil
+	case "text", "txt":
+		return FormatText, nil
+	case "pcapng":
+		return FormatPcapng, nil
+	}
+	return "", fmt.Errorf("render: unknown format %q (want md, html, json, text or pcapng)", s)
+}
+
+// FormatForPath returns the format that an output file's extension calls
+// for (.md, .markdown, .html, .htm, .json, .txt, .pcapng), and false when
+// the extension names none.
+func FormatForPath(path string) (Format, bool) {
+	ext := strings.TrimPrefix(filepath.Ext(path), ".")
+	if ext == "" {
+		return "", false
+	}
+	f, err := ParseFormat(ext)
+	return f, err == nil
+}
+
+// DefaultMaxBytes is the default of Options.MaxBytes.
+const DefaultMaxBytes = 1024
+
+// Options says what a page shows and how. The zero value is the default
+// page: guide style, English, secrets redacted, -A dumps of at most
+// DefaultMaxBytes bytes.
+type Options struct {
+	Style Style
+	// Lang is the page language, one of [Languages]; "" means "en". Use
+	// [LangFromEnv] for the environment's language.
+	Lang string
+	// Templates is a directory whose messages/LANG.txt and layout/ files
+	// override the built-in ones; "" for none.
+	Templates string
+	// Hex shows packets as tcpdump -X does (hex and ASCII) instead of -A.
+	Hex bool
+	// ClientName and ServerName name the two roles in the text; "" means
+	// the catalog's words ("the browser", "the server").
+	ClientName, ServerName string
+	// MaxBytes is the most bytes shown of any one packet or payload; 0
+	// means DefaultMaxBytes, a negative value no limit.
+	MaxBytes int
+	// NoRedact keeps cookies, authorization headers and token-like query
+	// parameters. By default their values are replaced by '*' wherever the
+	// page shows them.
+	NoRedact bool
+	// Conn, when not 0, keeps only the packets of that connection.
+	Conn int
+	// First and Last, when not 0, keep only packets numbered First..Last.
+	First, Last int
+	// Filter, when not nil, keeps only the packets it accepts (the CLI's
+	// filter expression, as in `wstrace dump`).
+	Filter func(*annotate.PacketInfo) bool
+}
+
+func (o Options) maxBytes() int {
+	switch {
+	case o.MaxBytes == 0:
+		return DefaultMaxBytes
+	case o.MaxBytes < 0:
+		return 0
+	}
+	return o.MaxBytes
+}
+
+// ParseRange parses a --packets value: "A-B", "A-" (from A on), "-B" (up to
+// B) or "N" (packet N only). Packets count from 1.
+func ParseRange(s string) (first, last int, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	if !isRange {
+		b = a
+	}
+	num := func(v string) (int, error) {
+		if v == "" {
+			return 0, nil
+		}
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || fmt.Sprint(n) != v {
+			return 0, fmt.Errorf("render: bad packet number %q in range %q", v, s)
+		}
+		return n, nil
+	}
+	if first, err = num(a); err != nil {
+		return 0, 0, err
+	}
+	if last, err = num(b); err != nil {
+		return 0, 0, err
+	}
+	if first == 0 && last == 0 {
+		return 0, 0, fmt.Errorf("render: empty packet range %q", s)
+	}
+	if last != 0 && first > last {
+		return 0, 0, fmt.Errorf("render: packet range %q runs backwards", s)
+	}
+	return first, last, nil
+}

@@ -1,0 +1,80 @@
+package render
+
+import (
+	"strings"
+
+	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
+	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/text"
+	"github.com/yuin/goldmark/util"
+)
+
+// NewMarkdown returns the goldmark converter wstrace uses everywhere:
+// CommonMark with GitHub tables and the CJK extension (so that emphasis
+// works next to Chinese text). Raw HTML is never passed through.
+func NewMarkdown() goldmark.Markdown {
+	return goldmark.New(goldmark.WithExtensions(
+		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignNone)),
+		extension.CJK,
+	))
+}
+
+// PlainText returns the text a reader sees in a piece of Markdown: code
+// spans without their backticks, escapes resolved, emphasis and links
+// reduced to their text. Paragraphs are separated by a blank line.
+func PlainText(md string) string { return plainText(md, 0) }
+
+// plainText is PlainText, but when glue is not 0 the spaces inside short
+// code spans become glue, so that wrapping keeps a value such as a masking
+// key on one line.
+func plainText(md string, glue rune) string {
+	src := []byte(md)
+	doc := NewMarkdown().Parser().Parse(text.NewReader(src))
+	var b strings.Builder
+	var walk func(n ast.Node)
+	walk = func(n ast.Node) {
+		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
+			switch c := c.(type) {
+			case *ast.Text:
+				v := util.UnescapePunctuations(c.Value(src))
+				v = util.ResolveNumericReferences(v)
+				b.Write(util.ResolveEntityNames(v))
+				switch {
+				case c.HardLineBreak():
+					b.WriteByte('\n')
+				case c.SoftLineBreak():
+					b.WriteByte('\n')
+				}
+			case *ast.String:
+				b.Write(c.Value)
+			case *ast.CodeSpan:
+				var code []byte
+				for t := c.FirstChild(); t != nil; t = t.NextSibling() {
+					switch t := t.(type) {
+					case *ast.Text:
+						code = append(code, t.Value(src)...)
+					case *ast.String:
+						code = append(code, t.Value...)
+					}
+				}
+				if glue != 0 && len(code) <= 24 {
+					code = []byte(strings.ReplaceAll(string(code), " ", string(glue)))
+				}
+				b.Write(code)
+			case *ast.RawHTML:
+				for i := 0; i < c.Segments.Len(); i++ {
+					seg := c.Segments.At(i)
+					b.Write(seg.Value(src))
+				}
+			default:
+				if c.Type() == ast.TypeBlock && b.Len() > 0 {
+					b.WriteString("\n\n")
+				}
+				walk(c)
+			}
+		}
+	}
+	walk(doc)
+	return strings.TrimSpace(b.String())
+}

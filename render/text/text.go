@@ -1,0 +1,189 @@
+// Package text writes a tutorial page ([render.Page]) as plain text for a
+// terminal, with ANSI colours when asked for.
+//
+// Everything from the wire reaches the terminal as printable text: dumps
+// show '.' for other bytes, and payloads and quoted values have control
+// characters (escape sequences included) written as \x1b and so on, so a
+// capture cannot drive the terminal.
+package text
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/markdown"
+)
+
+// Options tunes the text output.
+type Options struct {
+	// Color writes ANSI colours and bold. Use IsTerminal(os.Stdout).
+	Color bool
+	// Width is where prose wraps; 0 means 100 columns.
+	Width int
+}
+
+// IsTerminal reports whether f is a terminal (a character device), the
+// test for writing colours to standard output.
+func IsTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// ANSI styles.
+const (
+	reset   = "\x1b[0m"
+	bold    = "\x1b[1m"
+	dim     = "\x1b[2m"
+	green   = "\x1b[32m"
+	yellow  = "\x1b[33m"
+	magenta = "\x1b[35m"
+	cyan    = "\x1b[36m"
+)
+
+type writer struct {
+	w     *bufio.Writer
+	color bool
+	width int
+}
+
+func (t *writer) style(s, code string) string {
+	if !t.color || s == "" {
+		return s
+	}
+	return code + s + reset
+}
+
+func (t *writer) line(s string) { t.w.WriteString(s + "\n") }
+
+// para writes Markdown text as wrapped plain text, indented.
+func (t *writer) para(md, indent, code string) {
+	for _, l := range render.Wrap(render.PlainText(md), t.width-len(indent)) {
+		t.line(indent + t.style(l, code))
+	}
+}
+
+func (t *writer) heading(md string, level int) {
+	s := render.PlainText(md)
+	t.line("")
+	t.line(t.style(s, bold+cyan))
+	switch level {
+	case 1:
+		t.line(t.style(strings.Repeat("=", render.TextWidth(s)), cyan))
+	case 2:
+		t.line(t.style(strings.Repeat("-", render.TextWidth(s)), cyan))
+	}
+	t.line("")
+}
+
+// block writes raw lines (a dump, a diagram) indented.
+func (t *writer) block(s, indent, code string) {
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		t.line(indent + t.style(l, code))
+	}
+}
+
+// Write writes the page as text.
+func Write(w io.Writer, p *render.Page, opts Options) error {
+	t := &writer{w: bufio.NewWriter(w), color: opts.Color, width: opts.Width}
+	if t.width <= 0 {
+		t.width = 100
+	}
+	title := render.PlainText(p.Title)
+	t.line(t.style(title, bold))
+	t.line(strings.Repeat("=", render.TextWidth(title)))
+	t.line("")
+	for _, s := range p.Intro {
+		t.para(s, "", "")
+		t.line("")
+	}
+	if p.Style == render.StyleClassic {
+		for _, n := range p.Notes {
+			t.para(n, "", magenta)
+		}
+		t.line("")
+		for i, pk := range p.Packets {
+			if i > 0 {
+				t.line("")
+			}
+			t.block(pk.Comment(), "", green)
+			t.block(pk.Line, "", bold)
+			t.block(pk.Dump.String(), "", "")
+		}
+	} else {
+		t.guide(p)
+	}
+	t.heading(p.Label("ui.label.legend"), 2)
+	for _, f := range p.Legend {
+		t.line("  " + render.PlainText(f.Label) + "  " + render.PlainText(f.Value))
+	}
+	if err := t.w.Flush(); err != nil {
+		return fmt.Errorf("text: %w", err)
+	}
+	return nil
+}
+
+func (t *writer) guide(p *render.Page) {
+	t.heading(p.Label("ui.label.summary"), 2)
+	var rows [][]string
+	for _, f := range p.Summary {
+		rows = append(rows, []string{render.PlainText(f.Label), render.PlainText(f.Value)})
+	}
+	t.block(markdown.Columns(rows), "  ", "")
+	for _, n := range p.Notes {
+		t.line("")
+		t.para(n, "  ", magenta)
+	}
+	for _, s := range p.Sections {
+		t.heading(s.Title, 2)
+		for _, para := range s.Prose {
+			t.para(para, "", "")
+			t.line("")
+		}
+		for _, pk := range s.Packets {
+			t.line(t.style(render.PlainText(pk.Heading), bold))
+			for _, s := range pk.Text {
+				t.para(s, "  ", "")
+			}
+			t.line("")
+			t.block(pk.Line, "    ", yellow)
+			t.block(pk.Dump.String(), "    ", dim)
+			for _, n := range pk.Notes {
+				t.para(n, "  ! ", magenta)
+			}
+			for _, f := range pk.Frames {
+				t.line("")
+				t.para(f.Title, "  ", bold)
+				t.block(f.Diagram, "    ", "")
+				rows := [][]string{{render.PlainText(p.Label("ui.label.field")), render.PlainText(p.Label("ui.label.bits")), render.PlainText(p.Label("ui.label.value")), render.PlainText(p.Label("ui.label.meaning")), render.PlainText(p.Label("ui.label.bytes"))}}
+				for _, r := range f.Rows {
+					rows = append(rows, []string{r.Name, r.Bits, render.PlainText(r.Value), render.PlainText(r.Meaning), r.Hex})
+				}
+				t.block(markdown.Columns(rows), "    ", "")
+			}
+			for _, pl := range pk.Payloads {
+				t.line("")
+				t.para(pl.Title, "  ", bold)
+				for _, s := range pl.Steps {
+					t.para(s, "  ", "")
+				}
+				if pl.Unmask != nil {
+					t.block(markdown.Columns(pl.Unmask), "    ", "")
+				}
+				switch {
+				case pl.Hex != nil:
+					t.block(pl.Hex.String(), "    ", "")
+				case pl.Text != "":
+					t.block(pl.Text, "    ", green)
+				}
+				if pl.Note != "" {
+					t.para(pl.Note, "  ! ", magenta)
+				}
+			}
+			t.line("")
+		}
+	}
+}
