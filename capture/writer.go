@@ -65,24 +65,15 @@ func (w *NgWriter) WritePacket(p *Packet) error {
 	if len(p.Data) > maxPacket {
 		return fmt.Errorf("pcapng: packet %d: %d bytes is over the limit of %d", p.Number, len(p.Data), maxPacket)
 	}
-	out := w.buf[:0]
 	ifc := p.Interface
 	id, ok := w.ids[ifc.Index]
+	out := w.buf[:0]
 	if !ok {
 		id = uint32(len(w.ids))
-		b := w.begin(blockInterface)
-		b = le.AppendUint16(b, uint16(ifc.LinkType))
-		b = le.AppendUint16(b, 0)
-		b = le.AppendUint32(b, ifc.SnapLen)
 		var err error
-		if b, err = appendOptions(b,
-			option{optIfName, ifc.Name},
-			option{optIfDescription, ifc.Description},
-			option{optIfTsresol, "\x09"},
-		); err != nil {
-			return fmt.Errorf("pcapng: interface %d: %w", ifc.Index, err)
+		if out, err = w.appendInterface(out, ifc); err != nil {
+			return err
 		}
-		out = w.end(b)
 	}
 	var ts uint64
 	if !p.Timestamp.IsZero() {
@@ -115,6 +106,46 @@ func (w *NgWriter) WritePacket(p *Packet) error {
 		w.ids[ifc.Index] = id
 	}
 	return nil
+}
+
+// WriteInterface writes the Interface Description Block of ifc now, unless
+// it was written already. WritePacket writes it on its interface's first
+// packet; calling WriteInterface first makes even a file that ends up with no
+// packet one that every reader accepts (tcpdump refuses a pcapng file without
+// an interface).
+func (w *NgWriter) WriteInterface(ifc *Interface) error {
+	if _, ok := w.ids[ifc.Index]; ok {
+		return nil
+	}
+	b, err := w.appendInterface(w.buf[:0], ifc)
+	if err != nil {
+		return err
+	}
+	w.buf = b
+	if _, err := w.w.Write(b); err != nil {
+		return fmt.Errorf("pcapng: writing interface %d: %w", ifc.Index, err)
+	}
+	w.ids[ifc.Index] = uint32(len(w.ids))
+	return nil
+}
+
+// appendInterface appends the Interface Description Block of ifc to b.
+func (w *NgWriter) appendInterface(b []byte, ifc *Interface) ([]byte, error) {
+	start := len(b)
+	b = le.AppendUint32(b, blockInterface)
+	b = append(b, 0, 0, 0, 0) // total length, set by finishBlock
+	b = le.AppendUint16(b, uint16(ifc.LinkType))
+	b = le.AppendUint16(b, 0)
+	b = le.AppendUint32(b, ifc.SnapLen)
+	b, err := appendOptions(b,
+		option{optIfName, ifc.Name},
+		option{optIfDescription, ifc.Description},
+		option{optIfTsresol, "\x09"},
+	)
+	if err != nil {
+		return b, fmt.Errorf("pcapng: interface %d: %w", ifc.Index, err)
+	}
+	return finishBlock(b, start), nil
 }
 
 // Flush flushes the underlying writer if it has a Flush method (as a

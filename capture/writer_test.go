@@ -214,3 +214,42 @@ func ExampleNgWriter() {
 	fmt.Println(r.Format(), p.Number, p.Timestamp.Format(time.RFC3339Nano), p.LinkType(), p.Interface.Name, len(p.Data), p.Length, p.Comments)
 	// Output: pcapng 1 2023-11-14T22:13:20.123456789Z RAW lo 4 20 [hello]
 }
+
+// TestNgWriterEmpty checks that a file with an interface and no packet is
+// one tcpdump reads (it refuses a pcapng file without an interface).
+func TestNgWriterEmpty(t *testing.T) {
+	tcpdump := testenv.NeedTool(t, "tcpdump")
+	path := filepath.Join(t.TempDir(), "empty.pcapng")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := NewNgWriter(f, NgWriterOptions{Application: "test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ifc := &Interface{Name: "lo", LinkType: LinkTypeEthernet, SnapLen: 262144}
+	for range 2 { // the second call writes nothing
+		if err := w.WriteInterface(ifc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(tcpdump, "-n", "-r", path).CombinedOutput()
+	if err != nil {
+		t.Fatalf("tcpdump -r of an empty capture: %v\n%s", err, out)
+	}
+	r, err := OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if _, err := r.Next(); err != io.EOF {
+		t.Fatalf("Next = %v, want io.EOF", err)
+	}
+	if n := len(r.Interfaces()); n != 1 {
+		t.Fatalf("%d interfaces, want 1", n)
+	}
+}

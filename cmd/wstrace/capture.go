@@ -61,11 +61,13 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	fl.BoolVar(&f.follow, "follow", false, "print each packet's annotation while capturing")
 	fl.BoolVarP(&f.ascii, "ascii", "A", false, "with printed packets, add the ASCII dump as tcpdump -A")
 	f.page.register(fl)
-	_ = c.MarkFlagRequired("interface")
 	return c
 }
 
 func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, expr string) error {
+	if f.iface == "" {
+		return usageError{errors.New("capture needs an interface: -i lo, -i any or -i IFACE")}
+	}
 	if f.count < 0 || f.duration < 0 || f.snapLen < 0 {
 		return usageError{errors.New("-c, --duration and -s must not be negative")}
 	}
@@ -104,6 +106,12 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 		defer file.Close()
 		ng, err := capture.NewNgWriter(file, capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
 		if err != nil {
+			h.Close()
+			return fmt.Errorf("%s: %w", pcapPath, err)
+		}
+		// Write the interface now, so that even a capture that keeps no
+		// packet is a file tcpdump reads.
+		if err := ng.WriteInterface(h.Interface()); err != nil {
 			h.Close()
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}

@@ -85,11 +85,16 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	cfg := demo.Config{Addr: f.addr, Names: f.names, Messages: f.messages, Deflate: f.deflate, Pause: f.pause}
 	fmt.Fprintf(stderr, "wstrace demo: chat server on %s, browsers %s, capturing on %s to %s\n",
 		f.addr, strings.Join(f.names, ", "), f.iface, f.write)
-	transcript, err := demo.Capture(ctx, cfg, live.Options{Interface: f.iface}, w)
-	if err != nil {
-		if errors.Is(err, live.ErrPermission) {
+	opts := live.Options{Interface: f.iface}
+	transcript, err := demo.CaptureRun(ctx, cfg, opts, w)
+	if errors.Is(err, live.ErrPermission) {
+		// Say why the capture is not on the host before trying elsewhere.
+		fmt.Fprintf(stderr, "wstrace: %v\nwstrace demo: playing the demo inside a private user and network namespace instead\n", err)
+		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, w); err != nil {
 			return fmt.Errorf("%w\n%s", err, live.PermissionHint)
 		}
+	}
+	if err != nil {
 		return err
 	}
 	if err := file.Close(); err != nil {

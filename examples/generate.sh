@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Regenerates everything in examples/ but workerman-chat.pcap, the seed
+# tutorial's own capture:
+#
+#   demo.pcapng                      a fresh capture of `wstrace demo` (its defaults:
+#                                    port 7272, listener and mynick, "hi, all !")
+#   demo.LANG.md, demo.LANG.html     its pages in the guide style, LANG en, zh-TW, zh-CN
+#   demo.classic.zh-TW.md            its page in the seed tutorial's classic style
+#   workerman-chat.LANG.{md,html}    the same pages for workerman-chat.pcap
+#   workerman-chat.classic.zh-TW.md
+#
+# Run it from anywhere in the repository, as root (or as a user who may create
+# user namespaces: the demo then captures inside a private one):
+#
+#   sudo bash examples/generate.sh
+#
+# Pages are rendered with TZ=UTC so that they do not depend on the machine's
+# time zone. `go test ./examples` checks that the pages shipped here are what
+# wstrace renders now.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export TZ=UTC
+
+bin=$(mktemp -d)
+trap 'rm -rf "$bin"' EXIT
+go build -o "$bin/wstrace" ./cmd/wstrace
+wstrace() { "$bin/wstrace" "$@"; }
+
+# The demo, with its defaults and the default pause spelled out, so that every
+# run shows each step's packets together.
+wstrace demo --pause 50ms --lang en -w examples/demo.pcapng -o examples/demo.en.md
+
+# pages NAME CAPTURE: every page of one capture.
+pages() {
+	local name=$1 capture=$2
+	for lang in en zh-TW zh-CN; do
+		for format in md html; do
+			wstrace render --lang "$lang" -o "examples/$name.$lang.$format" "$capture"
+		done
+	done
+	wstrace render --style classic --lang zh-TW -o "examples/$name.classic.zh-TW.md" "$capture"
+}
+pages demo examples/demo.pcapng
+pages workerman-chat examples/workerman-chat.pcap
+
+ls -l examples/demo.* examples/workerman-chat.*
