@@ -21,7 +21,7 @@ const (
 
 // decodeNetwork decodes what follows the link-layer header, which starts at
 // off; wire is how long that part was on the wire.
-func (d *Packet) decodeNetwork(data []byte, off, wire int) {
+func (d *decoded) decodeNetwork(data []byte, off, wire int) {
 	switch d.EtherType {
 	case EtherTypeIPv4:
 		d.decodeIPv4(data, off, wire)
@@ -32,7 +32,7 @@ func (d *Packet) decodeNetwork(data []byte, off, wire int) {
 	}
 }
 
-func (d *Packet) decodeIPv4(data []byte, off, wire int) {
+func (d *decoded) decodeIPv4(data []byte, off, wire int) {
 	b := data[off:]
 	if len(b) < 20 {
 		d.Problem = "truncated IPv4 header"
@@ -43,7 +43,8 @@ func (d *Packet) decodeIPv4(data []byte, off, wire int) {
 		return
 	}
 	hl := int(b[0]&0x0f) * 4
-	ip := &IPv4{
+	ip := &d.mem.ipv4
+	*ip = IPv4{
 		HeaderLength: hl,
 		TOS:          b[1],
 		TotalLength:  binary.BigEndian.Uint16(b[2:]),
@@ -83,7 +84,7 @@ func (d *Packet) decodeIPv4(data []byte, off, wire int) {
 	d.decodeTransport(data[:off+len(b)], off+hl, total-hl, ip.Protocol)
 }
 
-func (d *Packet) decodeIPv6(data []byte, off, wire int) {
+func (d *decoded) decodeIPv6(data []byte, off, wire int) {
 	b := data[off:]
 	if len(b) < 40 {
 		d.Problem = "truncated IPv6 header"
@@ -165,7 +166,7 @@ func (d *Packet) decodeIPv6(data []byte, off, wire int) {
 
 // decodeTransport decodes the transport header at off; data ends where the
 // IP packet does, and length is the transport length the IP header declares.
-func (d *Packet) decodeTransport(data []byte, off, length int, proto uint8) {
+func (d *decoded) decodeTransport(data []byte, off, length int, proto uint8) {
 	d.TransportOffset = off
 	b := data[off:]
 	switch proto {

@@ -94,7 +94,7 @@ const (
 // wire. It reads every header it can and never fails: what it could not read
 // is explained in Problem. The returned packet aliases data.
 func Decode(lt capture.LinkType, data []byte, wireLen int) *Packet {
-	d := &Packet{LinkType: lt}
+	d := &decoded{Packet: Packet{LinkType: lt}}
 	if wireLen < len(data) {
 		wireLen = len(data)
 	}
@@ -110,7 +110,7 @@ func Decode(lt capture.LinkType, data []byte, wireLen int) *Packet {
 	case capture.LinkTypeRaw:
 		if len(data) == 0 {
 			d.Problem = "empty packet"
-			return d
+			return &d.Packet
 		}
 		switch data[0] >> 4 {
 		case 4:
@@ -119,7 +119,7 @@ func Decode(lt capture.LinkType, data []byte, wireLen int) *Packet {
 			d.EtherType = EtherTypeIPv6
 		default:
 			d.Problem = "unknown IP version"
-			return d
+			return &d.Packet
 		}
 	case capture.LinkTypeIPv4:
 		d.EtherType = EtherTypeIPv4
@@ -127,22 +127,38 @@ func Decode(lt capture.LinkType, data []byte, wireLen int) *Packet {
 		d.EtherType = EtherTypeIPv6
 	default:
 		d.Problem = "unsupported link type " + lt.String()
-		return d
+		return &d.Packet
 	}
 	if d.Problem != "" {
-		return d
+		return &d.Packet
 	}
 	wire := wireLen - d.LinkHeaderLength
 	d.decodeNetwork(data, d.LinkHeaderLength, wire)
-	return d
+	return &d.Packet
 }
 
-func (d *Packet) decodeEthernet(data []byte) {
+// decoded is a Packet together with the memory for the headers of the
+// commonest packets, TCP over IPv4 over Ethernet, so that decoding one takes
+// a single allocation of no more than 512 bytes (the largest the runtime
+// allocates without a header of its own). Other headers, and more TCP
+// options than fit, are allocated apart.
+type decoded struct {
+	Packet
+	mem struct {
+		ethernet Ethernet
+		ipv4     IPv4
+		tcp      TCP
+		options  [3]TCPOption
+	}
+}
+
+func (d *decoded) decodeEthernet(data []byte) {
 	if len(data) < 14 {
 		d.Problem = "truncated Ethernet header"
 		return
 	}
-	e := &Ethernet{
+	e := &d.mem.ethernet
+	*e = Ethernet{
 		Dst: net.HardwareAddr(data[0:6:6]),
 		Src: net.HardwareAddr(data[6:12:12]),
 	}
@@ -170,7 +186,7 @@ func isVLAN(t uint16) bool {
 	return t == EtherTypeVLAN || t == EtherTypeQinQ || t == EtherTypeVLAN9100 || t == EtherTypeVLAN9200
 }
 
-func (d *Packet) decodeSLL(data []byte) {
+func (d *decoded) decodeSLL(data []byte) {
 	if len(data) < 16 {
 		d.Problem = "truncated Linux cooked header"
 		return
@@ -187,7 +203,7 @@ func (d *Packet) decodeSLL(data []byte) {
 	d.cookedPayload(data, s.Protocol)
 }
 
-func (d *Packet) decodeSLL2(data []byte) {
+func (d *decoded) decodeSLL2(data []byte) {
 	if len(data) < 20 {
 		d.Problem = "truncated Linux cooked v2 header"
 		return
@@ -207,7 +223,7 @@ func (d *Packet) decodeSLL2(data []byte) {
 
 // cookedPayload steps over the 802.1Q tags a cooked capture may still carry
 // after its header and sets EtherType.
-func (d *Packet) cookedPayload(data []byte, typ uint16) {
+func (d *decoded) cookedPayload(data []byte, typ uint16) {
 	for typ == EtherTypeVLAN {
 		off := d.LinkHeaderLength
 		if len(data) < off+4 {
@@ -221,7 +237,7 @@ func (d *Packet) cookedPayload(data []byte, typ uint16) {
 	d.EtherType = typ
 }
 
-func (d *Packet) decodeLoopback(data []byte) {
+func (d *decoded) decodeLoopback(data []byte) {
 	if len(data) < 4 {
 		d.Problem = "truncated loopback header"
 		return

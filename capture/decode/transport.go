@@ -7,12 +7,13 @@ import (
 	"net/netip"
 )
 
-func (d *Packet) decodeTCP(b []byte, length int) {
+func (d *decoded) decodeTCP(b []byte, length int) {
 	if len(b) < 20 {
 		d.Problem = "truncated TCP header"
 		return
 	}
-	t := &TCP{
+	t := &d.mem.tcp
+	*t = TCP{
 		SrcPort:      binary.BigEndian.Uint16(b[0:]),
 		DstPort:      binary.BigEndian.Uint16(b[2:]),
 		Seq:          binary.BigEndian.Uint32(b[4:]),
@@ -34,6 +35,9 @@ func (d *Packet) decodeTCP(b []byte, length int) {
 		return
 	}
 	opts := b[20:min(hl, len(b))]
+	if len(opts) > 0 {
+		t.Options = d.mem.options[:0]
+	}
 	if problem := t.parseOptions(opts); problem != "" {
 		d.Problem = problem
 	}
@@ -77,7 +81,7 @@ func (t *TCP) parseOptions(b []byte) string {
 	return ""
 }
 
-func (d *Packet) decodeUDP(b []byte, length int) {
+func (d *decoded) decodeUDP(b []byte, length int) {
 	if len(b) < 8 {
 		d.Problem = "truncated UDP header"
 		return
@@ -139,7 +143,7 @@ func (m *ICMP) Seq() uint16 {
 	return binary.BigEndian.Uint16(m.Rest[2:])
 }
 
-func (d *Packet) decodeICMP(b []byte, v6 bool) {
+func (d *decoded) decodeICMP(b []byte, v6 bool) {
 	if len(b) < 4 {
 		d.Problem = "truncated ICMP header"
 		return
@@ -190,7 +194,7 @@ func ipv4(b []byte) netip.Addr {
 	return netip.AddrFrom4([4]byte(b))
 }
 
-func (d *Packet) decodeARP(b []byte) {
+func (d *decoded) decodeARP(b []byte) {
 	if len(b) < 8 {
 		d.Problem = "truncated ARP header"
 		return

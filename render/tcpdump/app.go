@@ -1,6 +1,6 @@
 package tcpdump
 
-import "strings"
+import "bytes"
 
 // Application protocols tcpdump recognizes by port after the TCP length.
 
@@ -72,7 +72,7 @@ func (c *ctx) txtprotoPrint(proto string, bp, length int, cmds []string, respSec
 		tok, idx := c.fetchToken(bp, 0, length)
 		if idx != 0 {
 			for _, cmd := range cmds {
-				if strings.EqualFold(tok, cmd) {
+				if bytes.EqualFold(tok, []byte(cmd)) {
 					printThis = true
 					break
 				}
@@ -85,7 +85,10 @@ func (c *ctx) txtprotoPrint(proto string, bp, length int, cmds []string, respSec
 			}
 		}
 	}
-	c.print(strings.ToUpper(proto))
+	for i := range len(proto) {
+		// The names are lowercase ASCII.
+		c.out = append(c.out, proto[i]-'a'+'A')
+	}
 	if printThis {
 		c.printTxtLine(": ", bp, 0, length)
 	}
@@ -99,30 +102,30 @@ const maxToken = 128
 // fetchToken reads a token at bp+idx (fetch_token): printable ASCII up to
 // white space. It returns the token and the index after it and the blanks
 // that follow, or an index of 0 when there is no token.
-func (c *ctx) fetchToken(bp, idx, length int) (string, int) {
+func (c *ctx) fetchToken(bp, idx, length int) ([]byte, int) {
 	start := idx
 	for ; idx < length; idx++ {
 		if !c.avail(bp+idx, 1) {
-			return "", 0
+			return nil, 0
 		}
 		ch := c.data[bp+idx]
 		if ch&0x80 != 0 {
-			return "", 0
+			return nil, 0
 		}
 		if ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' {
 			break
 		}
 		if !isPrint(ch) {
-			return "", 0
+			return nil, 0
 		}
 		if idx-start+2 > maxToken+1 {
-			return "", 0
+			return nil, 0
 		}
 	}
 	if idx == start {
-		return "", 0
+		return nil, 0
 	}
-	tok := string(c.data[bp+start : bp+idx])
+	tok := c.data[bp+start : bp+idx]
 	for ; idx < length; idx++ {
 		if !c.avail(bp+idx, 1) {
 			break

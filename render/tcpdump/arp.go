@@ -24,7 +24,7 @@ func (c *ctx) arpPrint(bp, length, caplen int) {
 		if !c.p.opts.LinkHeader {
 			c.print("ARP, ")
 		}
-		c.unsupported("%s, length %d", arpHardwareNames[hrd], length)
+		c.unsupported(arpHardwareNames[hrd], length)
 		return
 	}
 	sha := bp + 8
@@ -43,21 +43,31 @@ func (c *ctx) arpPrint(bp, length, caplen int) {
 		c.printf(", length %d", length)
 		return
 	}
-	c.printf("%s ", tok(arpOpNames, op, "Unknown (%d)"))
-	protoAddr := func(at int) string {
+	if name, ok := arpOpNames[op]; ok {
+		c.print(name)
+	} else {
+		c.print("Unknown (")
+		c.printInt(op)
+		c.print(")")
+	}
+	c.print(" ")
+	// The whole message was captured (checked above), so the addresses
+	// print without a truncation halfway.
+	protoAddr := func(at int) {
 		switch {
 		case !isIP:
-			return "<wrong proto type>"
+			c.print("<wrong proto type>")
 		case pln != 4:
-			return "<wrong len>"
+			c.print("<wrong len>")
+		default:
+			c.printIPv4(at)
 		}
-		return c.ipv4(at)
 	}
-	linkAddr := func(at int) string { return linkAddrString(c.bytes(at, hln)) }
+	linkAddr := func(at int) { c.out = appendLinkAddr(c.out, c.bytes(at, hln)) }
 	switch op {
 	case 1:
 		c.print("who-has ")
-		c.print(protoAddr(tpa))
+		protoAddr(tpa)
 		nonzero := false
 		for i := 0; i < hln; i++ {
 			if c.u8(tha+i) != 0 {
@@ -66,25 +76,33 @@ func (c *ctx) arpPrint(bp, length, caplen int) {
 			}
 		}
 		if nonzero {
-			c.printf(" (%s)", linkAddr(tha))
+			c.print(" (")
+			linkAddr(tha)
+			c.print(")")
 		}
 		c.print(" tell ")
-		c.print(protoAddr(spa))
+		protoAddr(spa)
 	case 2:
-		c.print(protoAddr(spa))
-		c.printf(" is-at %s", linkAddr(sha))
+		protoAddr(spa)
+		c.print(" is-at ")
+		linkAddr(sha)
 	case 3, 8:
-		c.printf("who-is %s", linkAddr(tha))
-		c.printf(" tell %s", linkAddr(sha))
+		c.print("who-is ")
+		linkAddr(tha)
+		c.print(" tell ")
+		linkAddr(sha)
 	case 4:
-		c.printf("%s at ", linkAddr(tha))
-		c.print(protoAddr(tpa))
+		linkAddr(tha)
+		c.print(" at ")
+		protoAddr(tpa)
 	case 9:
-		c.printf("%s at ", linkAddr(sha))
-		c.print(protoAddr(spa))
+		linkAddr(sha)
+		c.print(" at ")
+		protoAddr(spa)
 	default:
 		c.defaultPrint(bp, caplen)
 		return
 	}
-	c.printf(", length %d", length)
+	c.print(", length ")
+	c.printInt(length)
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // truncated is the panic value with which a printer gives up on a packet
@@ -108,6 +109,31 @@ func (c *ctx) printf(format string, args ...any) { c.out = fmt.Appendf(c.out, fo
 
 func (c *ctx) printUint(v uint64) { c.out = strconv.AppendUint(c.out, v, 10) }
 
+// printLinkLength prints ", length N: ", which ends a link-layer header.
+func (c *ctx) printLinkLength(n int) {
+	c.print(", length ")
+	c.printInt(n)
+	c.print(": ")
+}
+
+// printPadded prints s left-justified in a field of width characters, as
+// %-*s does.
+func (c *ctx) printPadded(s string, width int) {
+	c.print(s)
+	for n := utf8.RuneCountInString(s); n < width; n++ {
+		c.out = append(c.out, ' ')
+	}
+}
+
+// printRightAligned prints s right-justified in a field of width
+// characters, as %*s does.
+func (c *ctx) printRightAligned(s string, width int) {
+	for n := utf8.RuneCountInString(s); n < width; n++ {
+		c.out = append(c.out, ' ')
+	}
+	c.print(s)
+}
+
 // trunc prints tcpdump's mark for a packet cut short: " [|proto]".
 func (c *ctx) trunc() {
 	c.out = append(c.out, " [|"...)
@@ -121,11 +147,14 @@ func (c *ctx) invalid() { c.print(" (invalid)") }
 // inexact notes that the line stops short of what tcpdump prints.
 func (c *ctx) inexact() { c.exact = false }
 
-// unsupported prints a summary where tcpdump would decode a protocol the
-// printer does not, and notes that the line is not tcpdump's.
-func (c *ctx) unsupported(format string, args ...any) {
+// unsupported prints a summary, "name, length N", where tcpdump would
+// decode a protocol the printer does not, and notes that the line is not
+// tcpdump's.
+func (c *ctx) unsupported(name string, length int) {
 	c.exact = false
-	c.printf(format, args...)
+	c.print(name)
+	c.print(", length ")
+	c.printInt(length)
 }
 
 // defaultPrint is tcpdump's ND_DEFAULTPRINT: the bytes in hex and ASCII,
@@ -156,56 +185,110 @@ func (c *ctx) hexASCIIPrint(off, n int) {
 
 // ipv4 formats 4 captured bytes at off as a dotted quad.
 func (c *ctx) ipv4(off int) string {
-	return ipv4String(c.bytes(off, 4))
+	return string(appendIPv4(nil, c.bytes(off, 4)))
 }
 
 // ipv6 formats 16 captured bytes at off as tcpdump does.
 func (c *ctx) ipv6(off int) string {
-	return ipv6String(c.bytes(off, 16))
+	return string(appendIPv6(nil, c.bytes(off, 16)))
 }
 
-// mac formats 6 captured bytes at off as a MAC address.
-func (c *ctx) mac(off int) string {
-	return macString(c.bytes(off, 6))
-}
+// printInt prints v in decimal, as %d does.
+func (c *ctx) printInt(v int) { c.out = strconv.AppendInt(c.out, int64(v), 10) }
 
-func ipv4String(b []byte) string {
-	buf := make([]byte, 0, 15)
-	for i, v := range b[:4] {
-		if i > 0 {
-			buf = append(buf, '.')
-		}
-		buf = strconv.AppendUint(buf, uint64(v), 10)
+// printHex prints v in lowercase hex, zero-padded to width digits, as %0*x
+// does.
+func (c *ctx) printHex(v uint64, width int) { c.out = appendHexUint(c.out, v, width) }
+
+// printIP prints an IPv4 (4 bytes) or IPv6 (16 bytes) address.
+func (c *ctx) printIP(addr []byte) {
+	if len(addr) == 16 {
+		c.out = appendIPv6(c.out, addr)
+	} else {
+		c.out = appendIPv4(c.out, addr)
 	}
-	return string(buf)
+}
+
+// printIPv4 prints the 4 captured bytes at off as a dotted quad.
+func (c *ctx) printIPv4(off int) { c.out = appendIPv4(c.out, c.bytes(off, 4)) }
+
+// printMAC prints the 6 captured bytes at off as a MAC address.
+func (c *ctx) printMAC(off int) { c.out = appendLinkAddr(c.out, c.bytes(off, 6)) }
+
+// ipAddrs returns the source and destination addresses of the IPv4 or IPv6
+// header at iph, both checked to be captured.
+func (c *ctx) ipAddrs(iph int, v6 bool) (src, dst []byte) {
+	if v6 {
+		return c.bytes(iph+8, 16), c.bytes(iph+24, 16)
+	}
+	return c.bytes(iph+12, 4), c.bytes(iph+16, 4)
+}
+
+// printEndpoint prints an address and a port as "addr.port".
+func (c *ctx) printEndpoint(addr []byte, port int) {
+	c.printIP(addr)
+	c.out = append(c.out, '.')
+	c.printInt(port)
 }
 
 const hexDigits = "0123456789abcdef"
 
-func macString(b []byte) string {
-	return linkAddrString(b[:6])
+// appendHexUint appends v in lowercase hex, zero-padded to width digits.
+func appendHexUint(b []byte, v uint64, width int) []byte {
+	var digits [16]byte
+	i := len(digits)
+	for v != 0 || i == len(digits) {
+		i--
+		digits[i] = hexDigits[v&0xf]
+		v >>= 4
+	}
+	for n := len(digits) - i; n < width; n++ {
+		b = append(b, '0')
+	}
+	return append(b, digits[i:]...)
 }
 
-// linkAddrString formats bytes as lowercase hex octets separated by colons.
-func linkAddrString(b []byte) string {
-	if len(b) == 0 {
-		return "<empty>"
+// appendDecimal appends v in decimal, zero-padded to width digits, as %0*d
+// does for a value that is not negative.
+func appendDecimal(b []byte, v uint64, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendUint(digits[:0], v, 10)
+	for n := len(d); n < width; n++ {
+		b = append(b, '0')
 	}
-	buf := make([]byte, 0, 3*len(b))
-	for i, v := range b {
+	return append(b, d...)
+}
+
+// appendIPv4 appends 4 bytes as a dotted quad.
+func appendIPv4(b, addr []byte) []byte {
+	for i, v := range addr[:4] {
 		if i > 0 {
-			buf = append(buf, ':')
+			b = append(b, '.')
 		}
-		buf = append(buf, hexDigits[v>>4], hexDigits[v&0xf])
+		b = strconv.AppendUint(b, uint64(v), 10)
 	}
-	return string(buf)
+	return b
 }
 
-// ipv6String formats an IPv6 address the way tcpdump's addrtostr6 does: the
-// longest run of two or more zero groups (the first of equals) becomes "::",
-// and an address whose first 96 bits are zero, or that is IPv4-mapped, ends
-// in dotted-quad form.
-func ipv6String(a []byte) string {
+// appendLinkAddr appends bytes as lowercase hex octets separated by colons.
+func appendLinkAddr(b, addr []byte) []byte {
+	if len(addr) == 0 {
+		return append(b, "<empty>"...)
+	}
+	for i, v := range addr {
+		if i > 0 {
+			b = append(b, ':')
+		}
+		b = append(b, hexDigits[v>>4], hexDigits[v&0xf])
+	}
+	return b
+}
+
+// appendIPv6 appends an IPv6 address the way tcpdump's addrtostr6 formats
+// it: the longest run of two or more zero groups (the first of equals)
+// becomes "::", and an address whose first 96 bits are zero, or that is
+// IPv4-mapped, ends in dotted-quad form.
+func appendIPv6(b, a []byte) []byte {
 	var w [8]int
 	for i := range w {
 		w[i] = int(a[2*i])<<8 | int(a[2*i+1])
@@ -232,27 +315,25 @@ func ipv6String(a []byte) string {
 	if bestBase != -1 && bestLen < 2 {
 		bestBase = -1
 	}
-	buf := make([]byte, 0, 46)
 	for i := 0; i < 8; i++ {
 		if bestBase != -1 && i >= bestBase && i < bestBase+bestLen {
 			if i == bestBase {
-				buf = append(buf, ':')
+				b = append(b, ':')
 			}
 			continue
 		}
 		if i != 0 {
-			buf = append(buf, ':')
+			b = append(b, ':')
 		}
 		if i == 6 && bestBase == 0 && (bestLen == 6 || (bestLen == 5 && w[5] == 0xffff)) {
-			buf = append(buf, ipv4String(a[12:16])...)
-			return string(buf)
+			return appendIPv4(b, a[12:16])
 		}
-		buf = strconv.AppendUint(buf, uint64(w[i]), 16)
+		b = strconv.AppendUint(b, uint64(w[i]), 16)
 	}
 	if bestBase != -1 && bestBase+bestLen == 8 {
-		buf = append(buf, ':')
+		b = append(b, ':')
 	}
-	return string(buf)
+	return b
 }
 
 // tok looks a value up in a table of names, falling back to a format of it.
@@ -264,4 +345,14 @@ func tok(names map[int]string, v int, fallback string) string {
 		return fallback
 	}
 	return fmt.Sprintf(fallback, v)
+}
+
+// printTok prints prefix and then what tok returns for v.
+func (c *ctx) printTok(prefix string, names map[int]string, v int, fallback string) {
+	c.print(prefix)
+	if s, ok := names[v]; ok {
+		c.print(s)
+	} else {
+		c.print(tok(names, v, fallback))
+	}
 }

@@ -442,14 +442,14 @@ func (c *ctx) dnsQuestionPrint(cp, bp int, mdns bool) int {
 	if cp < 0 || !c.avail(cp, 4) {
 		return -1
 	}
-	c.printf(" %s", tok(dnsTypes, int(c.be16(cp)), "Type%d"))
+	c.printTok(" ", dnsTypes, int(c.be16(cp)), "Type%d")
 	i := int(c.be16(cp + 2))
 	class := i
 	if mdns {
 		class &^= 0x8000
 	}
 	if class != 1 {
-		c.printf(" %s", tok(dnsClasses, class, "(Class %d)"))
+		c.printTok(" ", dnsClasses, class, "(Class %d)")
 	}
 	if mdns {
 		if i&0x8000 != 0 {
@@ -480,7 +480,7 @@ func (c *ctx) dnsRRPrint(cp, bp int, mdns bool) int {
 		class &^= 0x8000
 	}
 	if class != 1 && typ != dnsTypeOPT {
-		c.printf(" %s", tok(dnsClasses, class, "(Class %d)"))
+		c.printTok(" ", dnsClasses, class, "(Class %d)")
 	}
 	if mdns && i&0x8000 != 0 {
 		c.print(" (Cache flush)")
@@ -493,7 +493,7 @@ func (c *ctx) dnsRRPrint(cp, bp int, mdns bool) int {
 	n := int(c.be16(cp))
 	cp += 2
 	rp := cp + n
-	c.printf(" %s", tok(dnsTypes, typ, "Type%d"))
+	c.printTok(" ", dnsTypes, typ, "Type%d")
 	if rp > c.snapend {
 		return -1
 	}
@@ -550,7 +550,7 @@ func (c *ctx) dnsRRPrint(cp, bp int, mdns bool) int {
 		} else if pbit < 128 {
 			var a [16]byte
 			copy(a[pbyte:], c.bytes(cp+1, 16-pbyte))
-			c.printf(" %d %s", pbit, ipv6String(a[:]))
+			c.printf(" %d %s", pbit, string(appendIPv6(nil, a[:])))
 		}
 		if pbit > 0 {
 			c.print(" ")
@@ -573,7 +573,8 @@ func (c *ctx) dnsRRPrint(cp, bp int, mdns bool) int {
 		}
 		if cp < rp {
 			// EDNS options: not reproduced.
-			c.unsupported(" [...]")
+			c.inexact()
+			c.print(" [...]")
 		}
 	case 104: // UNSPECA
 		if !c.avail(cp, n) || c.printn(cp, n) {

@@ -1,5 +1,7 @@
 package tcpdump
 
+import "slices"
+
 // The dumps tcpdump prints after a packet's line with -A, -X and -x.
 
 // ASCII returns the bytes as tcpdump -A prints them after the packet line
@@ -32,51 +34,66 @@ func isGraph(b byte) bool { return b > 0x20 && b < 0x7f }
 // isPrint reports whether b is a printable ASCII character or space.
 func isPrint(b byte) bool { return b >= 0x20 && b < 0x7f }
 
-func appendASCII(out, data []byte) []byte {
-	for i, b := range data {
-		left := len(data) - i - 1
-		switch {
-		case b == '\r':
-			// tcpdump drops a CR before a LF, and (a quirk of its
-			// test) any CR among the last two bytes.
-			if left > 1 && data[i+1] != '\n' {
-				out = append(out, '.')
-			}
-		case isGraph(b) || b == '\t' || b == ' ' || b == '\n':
-			out = append(out, b)
-		default:
-			out = append(out, '.')
+// The characters the dumps print for each byte: textChars for -A (white
+// space kept; a carriage return is dealt with apart), graphChars for the
+// right-hand column of -X (nothing but graphic characters).
+var textChars, graphChars = func() (text, graph [256]byte) {
+	for i := range 256 {
+		b := byte(i)
+		text[i], graph[i] = '.', '.'
+		if isGraph(b) || b == '\t' || b == ' ' || b == '\n' {
+			text[i] = b
+		}
+		if isGraph(b) {
+			graph[i] = b
 		}
 	}
-	return out
+	return text, graph
+}()
+
+func appendASCII(out, data []byte) []byte {
+	n := len(out)
+	out = slices.Grow(out, len(data))[:n+len(data)]
+	text := out[n:]
+	j := 0
+	for i, b := range data {
+		if b == '\r' {
+			// tcpdump drops a CR before a LF, and (a quirk of its
+			// test) any CR among the last two bytes.
+			if len(data)-i > 2 && data[i+1] != '\n' {
+				text[j] = '.'
+				j++
+			}
+			continue
+		}
+		text[j] = textChars[b]
+		j++
+	}
+	return out[:n+j]
 }
 
+// hexLineWidth is how wide the hex part of a dump line is: 16 bytes in
+// groups of two, each group after a space.
+const hexLineWidth = 40
+
 func appendHexASCII(out, data []byte) []byte {
+	const spaces = "                                          " // hexLineWidth+2
 	for off := 0; off < len(data); off += 16 {
 		line := data[off:min(off+16, len(data))]
 		if off > 0 {
 			out = append(out, '\n')
 		}
 		out = appendOffset(out, off)
-		start := len(out)
-		for i := 0; i < len(line); i += 2 {
-			out = append(out, ' ')
-			out = append(out, hexDigits[line[i]>>4], hexDigits[line[i]&0xf])
-			if i+1 < len(line) {
-				out = append(out, hexDigits[line[i+1]>>4], hexDigits[line[i+1]&0xf])
-			}
+		out = appendHexLine(out, line)
+		// Pad a short last line's hex part to the full width; two
+		// spaces separate it from the characters.
+		hexLen := 2*len(line) + (len(line)+1)/2
+		out = append(out, spaces[:hexLineWidth-hexLen+2]...)
+		var chars [16]byte
+		for i, b := range line {
+			chars[i] = graphChars[b]
 		}
-		for len(out)-start < 40 {
-			out = append(out, ' ')
-		}
-		out = append(out, ' ', ' ')
-		for _, b := range line {
-			if isGraph(b) {
-				out = append(out, b)
-			} else {
-				out = append(out, '.')
-			}
-		}
+		out = append(out, chars[:len(line)]...)
 	}
 	return out
 }
@@ -88,26 +105,30 @@ func appendHex(out, data []byte) []byte {
 			out = append(out, '\n')
 		}
 		out = appendOffset(out, off)
-		for i := 0; i < len(line); i += 2 {
-			out = append(out, ' ')
-			out = append(out, hexDigits[line[i]>>4], hexDigits[line[i]&0xf])
-			if i+1 < len(line) {
-				out = append(out, hexDigits[line[i+1]>>4], hexDigits[line[i+1]&0xf])
-			}
-		}
+		out = appendHexLine(out, line)
 	}
 	return out
+}
+
+// appendHexLine appends the hex part of a dump line, at most 16 bytes: the
+// bytes in groups of two, each group after a space.
+func appendHexLine(out, line []byte) []byte {
+	var hex [hexLineWidth]byte
+	n := 0
+	for i, b := range line {
+		if i%2 == 0 {
+			hex[n] = ' '
+			n++
+		}
+		hex[n], hex[n+1] = hexDigits[b>>4], hexDigits[b&0xf]
+		n += 2
+	}
+	return append(out, hex[:n]...)
 }
 
 // appendOffset appends "\t0x%04x: ".
 func appendOffset(out []byte, off int) []byte {
 	out = append(out, '\t', '0', 'x')
-	digits := 4
-	for v := off >> 16; v > 0; v >>= 4 {
-		digits++
-	}
-	for i := digits - 1; i >= 0; i-- {
-		out = append(out, hexDigits[(off>>(4*i))&0xf])
-	}
+	out = appendHexUint(out, uint64(off), 4)
 	return append(out, ':', ' ')
 }

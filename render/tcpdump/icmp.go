@@ -35,11 +35,19 @@ func (c *ctx) icmpPrint(bp, plen, iph int) {
 	var str string
 	switch typ {
 	case 0, 8:
-		kind := "reply"
+		// The commonest messages, printed without building str.
+		id, seq := c.be16(bp+4), c.be16(bp+6)
 		if typ == 8 {
-			kind = "request"
+			c.print("ICMP echo request, id ")
+		} else {
+			c.print("ICMP echo reply, id ")
 		}
-		str = fmt.Sprintf("echo %s, id %d, seq %d", kind, c.be16(bp+4), c.be16(bp+6))
+		c.printUint(uint64(id))
+		c.print(", seq ")
+		c.printUint(uint64(seq))
+		c.print(", length ")
+		c.printInt(plen)
+		return
 	case 3:
 		oip := bp + 8
 		switch code {
@@ -133,7 +141,10 @@ func (c *ctx) icmpPrint(bp, plen, iph int) {
 	default:
 		str = tok(icmpNames, typ, "type-#%d")
 	}
-	c.printf("ICMP %s, length %d", str, plen)
+	c.print("ICMP ")
+	c.print(str)
+	c.print(", length ")
+	c.printInt(plen)
 }
 
 // icmpTime formats milliseconds since midnight UTC.
@@ -212,11 +223,18 @@ func (c *ctx) icmp6Print(bp, length, iph int) {
 		return
 	}
 	typ := int(c.u8(bp))
-	c.printf("ICMP6, %s", tok(icmp6TypeNames, typ, "unknown icmp6 type (%d)"))
+	c.print("ICMP6, ")
+	if name, ok := icmp6TypeNames[typ]; ok {
+		c.print(name)
+	} else {
+		c.print("unknown icmp6 type (")
+		c.printInt(typ)
+		c.print(")")
+	}
 	code := int(c.u8(bp + 1))
 	switch typ {
 	case 1:
-		c.printf(", %s", tok(icmp6UnreachNames, code, "unknown unreach code (%d)"))
+		c.printTok(", ", icmp6UnreachNames, code, "unknown unreach code (%d)")
 		switch code {
 		case 0, 1, 3:
 			c.printf(" %s", c.ipv6(oip+24))
@@ -270,7 +288,11 @@ func (c *ctx) icmp6Print(bp, length, iph int) {
 			c.printf(", code-#%d", code)
 		}
 	case 128, 129:
-		c.printf(", id %d, seq %d", c.be16(bp+4), c.be16(bp+6))
+		id, seq := c.be16(bp+4), c.be16(bp+6)
+		c.print(", id ")
+		c.printUint(uint64(id))
+		c.print(", seq ")
+		c.printUint(uint64(seq))
 	case 130:
 		switch {
 		case length == 24:
@@ -285,15 +307,19 @@ func (c *ctx) icmp6Print(bp, length, iph int) {
 		c.mld6Print(bp)
 	case 133, 134, 141, 142, 145, 147:
 	case 135:
-		c.printf(", who has %s", c.ipv6(bp+8))
+		tgt := c.bytes(bp+8, 16)
+		c.print(", who has ")
+		c.printIP(tgt)
 	case 136:
-		c.printf(", tgt is %s", c.ipv6(bp+8))
+		tgt := c.bytes(bp+8, 16)
+		c.print(", tgt is ")
+		c.printIP(tgt)
 	case 137:
 		c.printf(", %s", c.ipv6(bp+24))
 		c.printf(" to %s", c.ipv6(bp+8))
 	case 138, 139, 140, 155:
 		// Router renumbering, node information, RPL: not reproduced.
-		c.unsupported(", length %d", length)
+		c.unsupported("", length)
 		return
 	case 143:
 		if length < 8 {
@@ -304,11 +330,13 @@ func (c *ctx) icmp6Print(bp, length, iph int) {
 	case 144, 146:
 		c.printf(", id 0x%04x", c.be16(bp+4))
 	default:
-		c.printf(", length %d", length)
+		c.print(", length ")
+		c.printInt(length)
 		c.unknownDataPrint(bp, length)
 		return
 	}
-	c.printf(", length %d", length)
+	c.print(", length ")
+	c.printInt(length)
 }
 
 // unknownDataPrint is print_unknown_data with "\n\t": the captured bytes in

@@ -85,7 +85,9 @@ func (c *ctx) ipPrint(bp, length int) {
 	}
 	ipLen := int(c.be16(bp + 2))
 	if length < ipLen {
-		c.printf("truncated-ip - %d bytes missing! ", ipLen-length)
+		c.print("truncated-ip - ")
+		c.printInt(ipLen - length)
+		c.print(" bytes missing! ")
 	}
 	if ipLen < hlen {
 		c.printf("bad-len %d", ipLen)
@@ -97,7 +99,11 @@ func (c *ctx) ipPrint(bp, length int) {
 	proto := int(c.u8(bp + 9))
 	if off&0x1fff == 0 {
 		if proto != protoTCP && proto != protoUDP && proto != protoSCTP && proto != protoDCCP {
-			c.printf("%s > %s: ", c.ipv4(bp+12), c.ipv4(bp+16))
+			src, dst := c.ipAddrs(bp, false)
+			c.printIP(src)
+			c.print(" > ")
+			c.printIP(dst)
+			c.print(": ")
 		}
 		if !c.avail(bp, hlen) {
 			c.printf(" [remaining caplen(%d) < header length(%d)]", c.remaining(bp), hlen)
@@ -106,7 +112,12 @@ func (c *ctx) ipPrint(bp, length int) {
 		c.ipDemux(bp+hlen, ipLen, 4, off&0x2000 != 0, proto, bp)
 	} else {
 		// Not the first fragment: no transport header to show.
-		c.printf("%s > %s: ip-proto-%d", c.ipv4(bp+12), c.ipv4(bp+16), proto)
+		src, dst := c.ipAddrs(bp, false)
+		c.printIP(src)
+		c.print(" > ")
+		c.printIP(dst)
+		c.print(": ip-proto-")
+		c.printInt(proto)
 	}
 	c.popSnaplen()
 }
@@ -123,28 +134,36 @@ func (c *ctx) ipDemux(bp, length, ver int, fragmented bool, nh, iph int) {
 		if ver == 4 {
 			c.icmpPrint(bp, length, iph)
 		} else {
-			c.printf("[%s requires IPv4]", ipProtoNames[nh])
+			c.print("[")
+			c.print(ipProtoNames[nh])
+			c.print(" requires IPv4]")
 			c.invalid()
 		}
 	case protoICMPv6:
 		if ver == 6 {
 			c.icmp6Print(bp, length, iph)
 		} else {
-			c.printf("[%s requires IPv6]", ipProtoNames[nh])
+			c.print("[")
+			c.print(ipProtoNames[nh])
+			c.print(" requires IPv6]")
 			c.invalid()
 		}
 	case protoIGMP:
 		if ver == 4 {
-			c.unsupported("IGMP, length %d", length)
+			c.unsupported("IGMP", length)
 		} else {
-			c.printf("[%s requires IPv4]", ipProtoNames[nh])
+			c.print("[")
+			c.print(ipProtoNames[nh])
+			c.print(" requires IPv4]")
 			c.invalid()
 		}
 	case 143: // Ethernet over IPv6 (segment routing)
 		if ver == 6 {
-			c.unsupported("Ethernet, length %d", length)
+			c.unsupported("Ethernet", length)
 		} else {
-			c.printf("[%s requires IPv6]", ipProtoNames[nh])
+			c.print("[")
+			c.print(ipProtoNames[nh])
+			c.print(" requires IPv6]")
 			c.invalid()
 		}
 	case protoIPv4:
@@ -157,9 +176,12 @@ func (c *ctx) ipDemux(bp, length, ver int, fragmented bool, nh, iph int) {
 		c.print("no next header")
 	case 51, 50, 108, protoSCTP, protoDCCP, 9, 88, 8, 89, 46, 47, 55, 103, 112, 113:
 		// tcpdump decodes these; wstrace names them.
-		c.unsupported("%s, length %d", ipProtoNames[nh], length)
+		c.unsupported(ipProtoNames[nh], length)
 	default:
-		c.printf(" ip-proto-%d %d", nh, length)
+		c.print(" ip-proto-")
+		c.printInt(nh)
+		c.print(" ")
+		c.printInt(length)
 	}
 }
 
@@ -209,7 +231,11 @@ func (c *ctx) ip6Print(bp, length int) {
 		ipLen -= advance
 		totalAdvance += advance
 		if cp == bp+40 && nh != protoTCP && nh != protoUDP && nh != protoDCCP && nh != protoSCTP {
-			c.printf("%s > %s: ", c.ipv6(bp+8), c.ipv6(bp+24))
+			src, dst := c.ipAddrs(bp, true)
+			c.printIP(src)
+			c.print(" > ")
+			c.printIP(dst)
+			c.print(": ")
 		}
 		switch nh {
 		case protoHopOpts:
@@ -256,7 +282,7 @@ func (c *ctx) ip6Print(bp, length int) {
 			fragmented = true
 		case protoMobOld, protoMobility:
 			// tcpdump decodes the mobility header; wstrace does not.
-			c.unsupported("mobility, length %d", ipLen)
+			c.unsupported("mobility", ipLen)
 			c.popSnaplen()
 			return
 		case protoRouting:
@@ -414,7 +440,11 @@ func (c *ctx) frag6Print(bp, iph int) int {
 	offlg := int(c.be16(bp + 2))
 	// tcpdump computes the fragment's length with size_t arithmetic.
 	rest := uint64(40) + uint64(c.be16(iph+4)) - uint64(bp-iph) - 8
-	c.printf("frag (%d|%d)", offlg&0xfff8, rest)
+	c.print("frag (")
+	c.printInt(offlg & 0xfff8)
+	c.print("|")
+	c.printUint(rest)
+	c.print(")")
 	if offlg&0xfff8 != 0 {
 		return -1
 	}

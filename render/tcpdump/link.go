@@ -1,7 +1,5 @@
 package tcpdump
 
-import "fmt"
-
 // Ethernet types with a meaning for the printers.
 const (
 	etherTypeIPv4      = 0x0800
@@ -96,13 +94,25 @@ func etherTypeKnown(t int) bool {
 }
 
 func (c *ctx) etherTypePrint(t int) {
-	c.printf("ethertype %s (0x%04x)", tok(etherTypeNames, t, "Unknown"), t)
+	c.print("ethertype ")
+	c.print(etherTypeName(t))
+	c.print(" (0x")
+	c.printHex(uint64(t), 4)
+	c.print(")")
+}
+
+// etherTypeName returns tcpdump's name for an Ethernet type, or "Unknown".
+func etherTypeName(t int) string {
+	if name, ok := etherTypeNames[t]; ok {
+		return name
+	}
+	return "Unknown"
 }
 
 func (c *ctx) etherAddressesPrint(src, dst int) {
-	c.print(c.mac(src))
+	c.printMAC(src)
 	c.print(" > ")
-	c.print(c.mac(dst))
+	c.printMAC(dst)
 	c.print(", ")
 }
 
@@ -141,7 +151,8 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 			c.etherAddressesPrint(src, dst)
 		}
 		c.etherTypePrint(lengthType)
-		c.unsupported(", length %d: ", origLength)
+		c.unsupported("", origLength)
+		c.print(": ")
 		return hdrlen
 	}
 	for lengthType == etherType8021Q || lengthType == etherType8021Q9100 ||
@@ -160,12 +171,12 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 			tag := c.be16(p)
 			c.etherTypePrint(lengthType)
 			if !printedLength {
-				c.printf(", length %d: ", origLength)
+				c.printLinkLength(origLength)
 				printedLength = true
 			} else {
 				c.print(", ")
 			}
-			c.print(vlanString(tag))
+			c.printVLAN(tag)
 			c.print(", ")
 		}
 		lengthType = int(c.be16(p + 2))
@@ -188,7 +199,7 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 		if e {
 			c.print("802.3")
 			if !printedLength {
-				c.printf(", length %d: ", length)
+				c.printLinkLength(length)
 			}
 		}
 		hdrlen += c.llcPrint(p, length, caplen)
@@ -198,12 +209,13 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 			c.etherAddressesPrint(src, dst)
 		}
 		c.etherTypePrint(lengthType)
-		c.unsupported(", length %d: ", origLength)
+		c.unsupported("", origLength)
+		c.print(": ")
 	default:
 		if e {
 			c.etherTypePrint(lengthType)
 			if !printedLength {
-				c.printf(", length %d: ", origLength)
+				c.printLinkLength(origLength)
 			} else {
 				c.print(", ")
 			}
@@ -212,7 +224,7 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 			if !e {
 				c.etherAddressesPrint(src, dst)
 				c.etherTypePrint(lengthType)
-				c.printf(", length %d: ", origLength)
+				c.printLinkLength(origLength)
 			}
 			if known == etherUnknown {
 				c.defaultPrint(p, caplen)
@@ -222,12 +234,15 @@ func (c *ctx) etherPrint(off, length, caplen int) int {
 	return hdrlen
 }
 
-func vlanString(tci uint16) string {
-	s := fmt.Sprintf("vlan %d, p %d", tci&0xfff, tci>>13)
+// printVLAN prints a VLAN tag's ID, priority and drop eligibility.
+func (c *ctx) printVLAN(tci uint16) {
+	c.print("vlan ")
+	c.printUint(uint64(tci & 0xfff))
+	c.print(", p ")
+	c.printUint(uint64(tci >> 13))
 	if tci&0x1000 != 0 {
-		s += ", DEI"
+		c.print(", DEI")
 	}
-	return s
 }
 
 // How etherTypeDispatch dealt with a type.
@@ -262,19 +277,28 @@ func (c *ctx) etherTypeDispatch(t, p, length, caplen int) int {
 // llcPrint stands in for tcpdump's 802.2 LLC printer, which wstrace does not
 // reproduce; it returns the length of the LLC header.
 func (c *ctx) llcPrint(p, length, caplen int) int {
-	c.unsupported("LLC, length %d", length)
+	c.unsupported("LLC", length)
 	return 0
 }
 
 // sllPacketTypes names the Linux cooked capture packet types.
 var sllPacketTypes = map[int]string{0: "In", 1: "B", 2: "M", 3: "P", 4: "Out"}
 
+// sllPacketType returns tcpdump's name for a cooked capture packet type.
+func sllPacketType(t int) string {
+	if name, ok := sllPacketTypes[t]; ok {
+		return name
+	}
+	return "?"
+}
+
 // sllHeaderPrint prints the v1 cooked header for -e (sll_print).
 func (c *ctx) sllHeaderPrint(length int) {
 	c.proto = "sll"
-	c.printf("%3s ", tok(sllPacketTypes, int(c.be16(0)), "?"))
+	c.printRightAligned(sllPacketType(int(c.be16(0))), 3)
+	c.print(" ")
 	if c.be16(4) == 6 {
-		c.print(c.mac(6))
+		c.printMAC(6)
 		c.print(" ")
 	}
 	c.cookedProtocolPrint(int(c.be16(14)), length)
@@ -288,12 +312,14 @@ func (c *ctx) cookedProtocolPrint(t, length int) {
 		case 4:
 			c.print("802.2")
 		default:
-			c.printf("ethertype Unknown (0x%04x)", t)
+			c.print("ethertype Unknown (0x")
+			c.printHex(uint64(t), 4)
+			c.print(")")
 		}
 	} else {
 		c.etherTypePrint(t)
 	}
-	c.printf(", length %d: ", length)
+	c.printLinkLength(length)
 }
 
 // sllPrint prints a LINUX_SLL packet (sll_if_print).
@@ -312,13 +338,18 @@ func (c *ctx) sll2Print(length int) {
 	c.proto = "sll2"
 	caplen := len(c.data)
 	c.check(0, 20)
-	c.printf("%-5s ", c.p.interfaceName(c.be32(4)))
-	c.printf("%-3s ", tok(sllPacketTypes, int(c.u8(10)), "?"))
+	c.printPadded(c.p.interfaceName(c.be32(4)), 5)
+	c.print(" ")
+	c.printPadded(sllPacketType(int(c.u8(10))), 3)
+	c.print(" ")
 	header := func(length int) {
 		c.proto = "sll2"
-		c.printf("ifindex %d ", c.be32(4))
+		index := c.be32(4)
+		c.print("ifindex ")
+		c.printUint(uint64(index))
+		c.print(" ")
 		if c.u8(11) == 6 {
-			c.print(c.mac(12))
+			c.printMAC(12)
 			c.print(" ")
 		}
 		c.cookedProtocolPrint(int(c.be16(0)), length)
@@ -339,7 +370,7 @@ func (c *ctx) cookedPayloadPrint(hdrlen, length, caplen int, header func(length 
 	p := hdrlen
 	if hatype == 803 {
 		// Radiotap: tcpdump decodes 802.11; wstrace does not.
-		c.unsupported("802.11 radiotap, length %d", length)
+		c.unsupported("802.11 radiotap", length)
 		c.llHdrLen += hdrlen
 		return
 	}
@@ -350,7 +381,7 @@ func (c *ctx) cookedPayloadPrint(hdrlen, length, caplen int, header func(length 
 			case 4: // 802.2
 				hdrlen += c.llcPrint(p, length, caplen)
 			case 1: // Novell 802.3
-				c.unsupported("IPX, length %d", length)
+				c.unsupported("IPX", length)
 			default:
 				c.defaultPrint(p, caplen)
 			}
@@ -362,14 +393,16 @@ func (c *ctx) cookedPayloadPrint(hdrlen, length, caplen int, header func(length 
 				return
 			}
 			if c.p.opts.LinkHeader {
-				c.print(vlanString(c.be16(p)))
+				c.printVLAN(c.be16(p))
 				c.print(", ")
 			}
 			etherType = int(c.be16(p + 2))
 			if etherType <= maxEthernetLength {
 				etherType = 4
 			}
-			c.printf("ethertype %s, ", tok(etherTypeNames, etherType, "Unknown"))
+			c.print("ethertype ")
+			c.print(etherTypeName(etherType))
+			c.print(", ")
 			p += 4
 			length -= 4
 			caplen -= 4
@@ -407,8 +440,11 @@ func (c *ctx) nullPrint(length int) {
 		family = uint32(b[3]) | uint32(b[2])<<8 | uint32(b[1])<<16 | uint32(b[0])<<24
 	}
 	header := func(length int) {
-		c.printf("AF %s (%d)", tok(bsdAFNames, int(family), "Unknown"), family)
-		c.printf(", length %d: ", length)
+		c.printTok("AF ", bsdAFNames, int(family), "Unknown")
+		c.print(" (")
+		c.printUint(uint64(family))
+		c.print(")")
+		c.printLinkLength(length)
 	}
 	if c.p.opts.LinkHeader {
 		header(length)

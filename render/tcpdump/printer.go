@@ -80,8 +80,8 @@ type Printer struct {
 	w    io.Writer
 	opts Options
 
-	seq4 map[convKey4]*seqBase
-	seq6 map[convKey6]*seqBase
+	seq4 map[convKey4]seqBase
+	seq6 map[convKey6]seqBase
 
 	ifnames map[uint32]string
 
@@ -94,13 +94,13 @@ type Printer struct {
 	lastKey packetKey
 	out     rendered
 
-	buf     []byte // Print's output, reused
-	scratch []byte // the packet line being built, reused
+	c   ctx    // the state of printing the last packet, reused
+	buf []byte // Print's output, reused
 }
 
 // rendered is the output for one packet.
 type rendered struct {
-	line   string // the packet line, without the dump and newline
+	line   []byte // the packet line, without the dump and newline; valid until the next packet
 	dumpAt int    // where the dump starts in the packet data
 	noDump bool   // tcpdump prints no dump for the packet
 	exact  bool
@@ -111,8 +111,8 @@ func NewPrinter(w io.Writer, opts Options) *Printer {
 	return &Printer{
 		w:       w,
 		opts:    opts,
-		seq4:    make(map[convKey4]*seqBase),
-		seq6:    make(map[convKey6]*seqBase),
+		seq4:    make(map[convKey4]seqBase),
+		seq6:    make(map[convKey6]seqBase),
 		ifnames: make(map[uint32]string),
 	}
 }
@@ -144,7 +144,7 @@ func (p *Printer) Print(pkt *capture.Packet, d *decode.Packet) error {
 // Ethernet type or ICMPv6 message it cannot decode, it appends them in hex
 // (not with Hex or HexOnly, which dump the whole packet anyway).
 func (p *Printer) Line(pkt *capture.Packet, d *decode.Packet) string {
-	return p.render(pkt).line
+	return string(p.render(pkt).line)
 }
 
 // Exact reports whether the line for the packet is tcpdump's byte for byte.
@@ -229,8 +229,8 @@ const maxSnaplen = 262144
 
 // print renders one packet as tcpdump's pretty_print_packet does.
 func (p *Printer) print(pkt *capture.Packet) rendered {
-	c := &ctx{p: p, data: pkt.Data, exact: true, out: p.scratch[:0]}
-	defer func() { p.scratch = c.out }()
+	c := &p.c
+	*c = ctx{p: p, data: pkt.Data, exact: true, out: c.out[:0], stack: c.stack[:0]}
 	caplen, length := len(pkt.Data), pkt.Length
 
 	// tcpdump's sanity checks of the record header.
@@ -254,7 +254,11 @@ func (p *Printer) print(pkt *capture.Packet) rendered {
 		} else {
 			c.print(",")
 		}
-		c.printf(" len(%d) < caplen(%d)", length, caplen)
+		c.print(" len(")
+		c.printInt(length)
+		c.print(") < caplen(")
+		c.printInt(caplen)
+		c.print(")")
 	}
 	if caplen > maxSnaplen {
 		if !invalid {
@@ -263,7 +267,10 @@ func (p *Printer) print(pkt *capture.Packet) rendered {
 		} else {
 			c.print(",")
 		}
-		c.printf(" caplen(%d) > %d", caplen, maxSnaplen)
+		c.print(" caplen(")
+		c.printInt(caplen)
+		c.print(") > ")
+		c.printInt(maxSnaplen)
 	}
 	if length > maxSnaplen {
 		if !invalid {
@@ -272,18 +279,21 @@ func (p *Printer) print(pkt *capture.Packet) rendered {
 		} else {
 			c.print(",")
 		}
-		c.printf(" len(%d) > %d", length, maxSnaplen)
+		c.print(" len(")
+		c.printInt(length)
+		c.print(") > ")
+		c.printInt(maxSnaplen)
 	}
 	if invalid {
 		c.print("]")
 		// tcpdump prints nothing else for the packet, not even a dump.
-		return rendered{line: string(c.out), noDump: true, exact: true}
+		return rendered{line: c.out, noDump: true, exact: true}
 	}
 
 	c.out = p.appendTimestamp(c.out, pkt.Timestamp)
 	c.snapend = caplen
 	c.linkPrint(pkt, length)
-	return rendered{line: string(c.out), dumpAt: c.llHdrLen, exact: c.exact}
+	return rendered{line: c.out, dumpAt: c.llHdrLen, exact: c.exact}
 }
 
 // linkPrint runs the link-layer printer and catches a printer walking off
@@ -399,18 +409,26 @@ func (p *Printer) appendTimestamp(b []byte, ts time.Time) []byte {
 	return append(b, ' ')
 }
 
+// appendHMSFrac appends the time of day as "15:04:05", after the date as
+// "2006-01-02 " if date is set.
 func appendHMSFrac(b []byte, t time.Time, date bool) []byte {
 	if date {
 		b = t.AppendFormat(b, "2006-01-02 ")
 	}
-	return t.AppendFormat(b, "15:04:05")
+	hour, min, sec := t.Clock()
+	b = appendDecimal(b, uint64(hour), 2)
+	b = append(b, ':')
+	b = appendDecimal(b, uint64(min), 2)
+	b = append(b, ':')
+	return appendDecimal(b, uint64(sec), 2)
 }
 
 // appendFrac appends the fraction of a second, in microseconds (truncated,
 // as libpcap converts) or nanoseconds.
 func (p *Printer) appendFrac(b []byte, nsec int) []byte {
+	b = append(b, '.')
 	if p.opts.Nano {
-		return fmt.Appendf(b, ".%09d", nsec)
+		return appendDecimal(b, uint64(nsec), 9)
 	}
-	return fmt.Appendf(b, ".%06d", nsec/1000)
+	return appendDecimal(b, uint64(nsec/1000), 6)
 }

@@ -156,20 +156,35 @@ func FuzzLine(f *testing.F) {
 	})
 }
 
-// BenchmarkPrintASCII prints the packets of a capture as tcpdump -A does.
-func BenchmarkPrintASCII(b *testing.B) {
-	pkts := readAll(b, "../../testdata/chromium-ws-plain-any.pcap")
-	var bytes int64
-	for _, p := range pkts {
-		bytes += int64(len(p.Data))
+// TestPrintAllocs checks that printing the packets of a WebSocket session
+// allocates nothing once the printer has seen its conversations: `wstrace
+// dump` prints millions of packets, and its speed is mostly in not making
+// garbage.
+func TestPrintAllocs(t *testing.T) {
+	modes := []struct {
+		name string
+		opts tcpdump.Options
+	}{
+		{"line", tcpdump.Options{}},
+		{"-A", tcpdump.Options{ASCII: true}},
+		{"-X", tcpdump.Options{Hex: true}},
+		{"-e -S", tcpdump.Options{LinkHeader: true, AbsoluteSeq: true}},
 	}
-	b.SetBytes(bytes)
-	b.ReportAllocs()
-	for b.Loop() {
-		p := tcpdump.NewPrinter(io.Discard, tcpdump.Options{ASCII: true, Location: time.UTC})
-		for _, pkt := range pkts {
-			if err := p.Print(pkt, nil); err != nil {
-				b.Fatal(err)
+	for _, file := range []string{"../../testdata/chromium-ws-deflate.pcap", "../../testdata/chromium-ws-plain-any.pcap"} {
+		pkts := readAll(t, file)
+		for _, m := range modes {
+			m.opts.Location = time.UTC
+			m.opts.InterfaceName = func(int) (string, bool) { return "eth0", true }
+			p := tcpdump.NewPrinter(io.Discard, m.opts)
+			allocs := testing.AllocsPerRun(10, func() {
+				for _, pkt := range pkts {
+					if err := p.Print(pkt, nil); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+			if allocs != 0 {
+				t.Errorf("%s %s: %v allocations to print %d packets, want 0", file, m.name, allocs, len(pkts))
 			}
 		}
 	}

@@ -1,9 +1,6 @@
 package tcpdump
 
-import (
-	"bytes"
-	"strings"
-)
+import "bytes"
 
 // TCP flag bits, as in the header's flags octet.
 const (
@@ -17,21 +14,24 @@ const (
 	thCWR = 0x80
 )
 
-// tcpFlagString returns the flags as tcpdump prints them between brackets.
-func tcpFlagString(f uint8) string {
+// tcpFlagLetters are the letters tcpdump prints for the flags, in its
+// order.
+var tcpFlagLetters = [...]struct {
+	bit    uint8
+	letter byte
+}{{thFIN, 'F'}, {thSYN, 'S'}, {thRST, 'R'}, {thPSH, 'P'}, {thACK, '.'}, {thURG, 'U'}, {thECE, 'E'}, {thCWR, 'W'}}
+
+// appendTCPFlags appends the flags as tcpdump prints them between brackets.
+func appendTCPFlags(b []byte, f uint8) []byte {
 	if f == 0 {
-		return "none"
+		return append(b, "none"...)
 	}
-	var b strings.Builder
-	for _, x := range []struct {
-		bit uint8
-		s   byte
-	}{{thFIN, 'F'}, {thSYN, 'S'}, {thRST, 'R'}, {thPSH, 'P'}, {thACK, '.'}, {thURG, 'U'}, {thECE, 'E'}, {thCWR, 'W'}} {
+	for _, x := range tcpFlagLetters {
 		if f&x.bit != 0 {
-			b.WriteByte(x.s)
+			b = append(b, x.letter)
 		}
 	}
-	return b.String()
+	return b
 }
 
 // The conversation keys of tcpdump's relative sequence numbers: addresses
@@ -73,15 +73,12 @@ const (
 func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 	c.proto = "tcp"
 	v6 := c.data[iph]>>4 == 6
-	addrs := func() (string, string) {
-		if v6 {
-			return c.ipv6(iph + 8), c.ipv6(iph + 24)
-		}
-		return c.ipv4(iph + 12), c.ipv4(iph + 16)
-	}
 	if !c.avail(bp+2, 2) {
-		src, dst := addrs()
-		c.printf("%s > %s:", src, dst)
+		src, dst := c.ipAddrs(iph, v6)
+		c.printIP(src)
+		c.print(" > ")
+		c.printIP(dst)
+		c.print(":")
 		c.trunc()
 		return
 	}
@@ -94,10 +91,16 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 		direct = c.u8(iph+9) == protoTCP
 	}
 	if direct {
-		src, dst := addrs()
-		c.printf("%s.%d > %s.%d: ", src, sport, dst, dport)
+		src, dst := c.ipAddrs(iph, v6)
+		c.printEndpoint(src, sport)
+		c.print(" > ")
+		c.printEndpoint(dst, dport)
+		c.print(": ")
 	} else {
-		c.printf("%d > %d: ", sport, dport)
+		c.printInt(sport)
+		c.print(" > ")
+		c.printInt(dport)
+		c.print(": ")
 	}
 	if !c.avail(bp, 20) {
 		c.trunc()
@@ -105,7 +108,11 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 	}
 	hlen := int(c.u8(bp+12)>>4) * 4
 	if hlen < 20 {
-		c.printf(" tcp %d [bad hdr length %d - too short, < 20]", uint32(length-hlen), hlen)
+		c.print(" tcp ")
+		c.printUint(uint64(uint32(length - hlen)))
+		c.print(" [bad hdr length ")
+		c.printInt(hlen)
+		c.print(" - too short, < 20]")
 		return
 	}
 	seq := c.be32(bp + 4)
@@ -114,14 +121,14 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 	urp := c.be16(bp + 18)
 	flags := c.u8(bp + 13)
 	c.print("Flags [")
-	c.print(tcpFlagString(flags))
+	c.out = appendTCPFlags(c.out, flags)
 	c.print("]")
 
 	var thseq, thack uint32
 	rev := false
 	if !c.p.opts.AbsoluteSeq && flags&thACK != 0 {
-		var base *seqBase
-		isNew := false
+		var base seqBase
+		var found bool
 		if v6 {
 			var k convKey6
 			src, dst := [16]byte(c.bytes(iph+8, 16)), [16]byte(c.bytes(iph+24, 16))
@@ -131,9 +138,9 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 			} else {
 				k = convKey6{src: src, dst: dst, port: uint32(sport)<<16 | uint32(dport)}
 			}
-			base = c.p.seq6[k]
-			if base == nil || flags&thSYN != 0 {
-				base, isNew = &seqBase{}, true
+			base, found = c.p.seq6[k]
+			if !found || flags&thSYN != 0 {
+				base = newSeqBase(seq, ack, rev)
 				c.p.seq6[k] = base
 			}
 		} else {
@@ -145,44 +152,49 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 			} else {
 				k = convKey4{src: src, dst: dst, port: uint32(sport)<<16 | uint32(dport)}
 			}
-			base = c.p.seq4[k]
-			if base == nil || flags&thSYN != 0 {
-				base, isNew = &seqBase{}, true
+			base, found = c.p.seq4[k]
+			if !found || flags&thSYN != 0 {
+				base = newSeqBase(seq, ack, rev)
 				c.p.seq4[k] = base
 			}
 		}
-		if isNew {
+		if found && flags&thSYN == 0 {
 			if rev {
-				base.ack, base.seq = seq, ack-1
+				seq -= base.ack
+				ack -= base.seq
 			} else {
-				base.seq, base.ack = seq, ack-1
+				seq -= base.seq
+				ack -= base.ack
 			}
-		} else if rev {
-			seq -= base.ack
-			ack -= base.seq
-		} else {
-			seq -= base.seq
-			ack -= base.ack
 		}
 		thseq, thack = base.seq, base.ack
 	}
 	if hlen > length {
-		c.printf(" [bad hdr length %d - too long, > %d]", hlen, length)
+		c.print(" [bad hdr length ")
+		c.printInt(hlen)
+		c.print(" - too long, > ")
+		c.printInt(length)
+		c.print("]")
 		return
 	}
 	length -= hlen
 	if length > 0 || flags&(thSYN|thFIN|thRST) != 0 {
-		c.printf(", seq %d", seq)
+		c.print(", seq ")
+		c.printUint(uint64(seq))
 		if length > 0 {
-			c.printf(":%d", seq+uint32(length))
+			c.print(":")
+			c.printUint(uint64(seq + uint32(length)))
 		}
 	}
 	if flags&thACK != 0 {
-		c.printf(", ack %d", ack)
+		c.print(", ack ")
+		c.printUint(uint64(ack))
 	}
-	c.printf(", win %d", win)
+	c.print(", win ")
+	c.printUint(uint64(win))
 	if flags&thURG != 0 {
-		c.printf(", urg %d", urp)
+		c.print(", urg ")
+		c.printUint(uint64(urp))
 	}
 	if hlen > 20 {
 		c.print(", options [")
@@ -203,16 +215,43 @@ func (c *ctx) tcpPrint(bp, length, iph int, fragmented bool) {
 		}
 		c.print("]")
 	}
-	c.printf(", length %d", length)
+	c.print(", length ")
+	c.printInt(length)
 	if length == 0 {
 		return
 	}
 	headerLen := int(c.u8(bp+12)>>4) * 4
 	if !c.avail(bp, headerLen) {
-		c.printf(" [remaining caplen(%d) < header length(%d)]", c.remaining(bp), headerLen)
+		c.print(" [remaining caplen(")
+		c.printInt(c.remaining(bp))
+		c.print(") < header length(")
+		c.printInt(headerLen)
+		c.print(")]")
 		panic(truncated{})
 	}
 	c.tcpPayloadPrint(bp+headerLen, length, sport, dport)
+}
+
+// newSeqBase returns the entry of a conversation whose segment with the
+// sequence and acknowledgment numbers seq and ack starts it; rev says the
+// segment goes against the direction of the conversation's key.
+func newSeqBase(seq, ack uint32, rev bool) seqBase {
+	if rev {
+		return seqBase{seq: ack - 1, ack: seq}
+	}
+	return seqBase{seq: seq, ack: ack - 1}
+}
+
+// optLenCheck is tcpdump's LENCHECK for the option data at cp: n bytes of
+// it must be within the hlen bytes left of the header, and captured.
+func (c *ctx) optLenCheck(cp, n, hlen int) optStop {
+	if n > hlen {
+		return optBad
+	}
+	if !c.avail(cp, n) {
+		return optTrunc
+	}
+	return optOK
 }
 
 // tcpOptions prints the options of a TCP header at tp; cp is where they
@@ -239,43 +278,41 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 		}
 		hlen--
 		datalen := 0
-		// lencheck is tcpdump's LENCHECK: l bytes of option data must be
-		// within the header and captured.
-		lencheck := func(l int) optStop {
-			if l > hlen {
-				return optBad
-			}
-			if !c.avail(cp, l) {
-				return optTrunc
-			}
-			return optOK
+		if name, ok := tcpOptionNames[opt]; ok {
+			c.print(name)
+		} else {
+			c.print("unknown-")
+			c.printInt(opt)
 		}
-		c.print(tok(tcpOptionNames, opt, "unknown-%d"))
 		switch opt {
 		case 2: // mss
 			datalen = 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
-			c.printf(" %d", c.be16(cp))
+			c.print(" ")
+			c.printUint(uint64(c.be16(cp)))
 		case 3: // wscale
 			datalen = 1
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
-			c.printf(" %d", c.u8(cp))
+			c.print(" ")
+			c.printUint(uint64(c.u8(cp)))
 		case 5: // sack
 			datalen = olen - 2
 			if datalen%8 != 0 {
 				c.print(" invalid sack")
 			} else {
-				c.printf(" %d ", datalen/8)
+				c.print(" ")
+				c.printInt(datalen / 8)
+				c.print(" ")
 				for i := 0; i < datalen; i += 8 {
-					if s := lencheck(i + 4); s != optOK {
+					if s := c.optLenCheck(cp, i+4, hlen); s != optOK {
 						return sep, s
 					}
 					s := c.be32(cp + i)
-					if st := lencheck(i + 8); st != optOK {
+					if st := c.optLenCheck(cp, i+8, hlen); st != optOK {
 						return sep, st
 					}
 					e := c.be32(cp + i + 4)
@@ -286,24 +323,32 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 						s -= thack
 						e -= thack
 					}
-					c.printf("{%d:%d}", s, e)
+					c.print("{")
+					c.printUint(uint64(s))
+					c.print(":")
+					c.printUint(uint64(e))
+					c.print("}")
 				}
 			}
 		case 11, 12, 13, 6, 7: // cc, ccnew, ccecho, echo, echoreply
 			datalen = 4
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
-			c.printf(" %d", c.be32(cp))
+			c.print(" ")
+			c.printUint(uint64(c.be32(cp)))
 		case 8: // timestamp
 			datalen = 8
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
-			c.printf(" val %d ecr %d", c.be32(cp), c.be32(cp+4))
+			c.print(" val ")
+			c.printUint(uint64(c.be32(cp)))
+			c.print(" ecr ")
+			c.printUint(uint64(c.be32(cp + 4)))
 		case 19: // md5 signature
 			datalen = 16
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			c.print(" ")
@@ -316,11 +361,11 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 			}
 			c.print("can't check - ")
 			for i := 0; i < 16; i++ {
-				c.printf("%02x", c.u8(cp+i))
+				c.printHex(uint64(c.u8(cp+i)), 2)
 			}
 		case 20: // scps
 			datalen = 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			c.printf(" cap %02x id %d", c.u8(cp), c.u8(cp+1))
@@ -329,28 +374,28 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 			if datalen < 2 {
 				c.invalid()
 			} else {
-				if s := lencheck(1); s != optOK {
+				if s := c.optLenCheck(cp, 1, hlen); s != optOK {
 					return sep, s
 				}
 				c.printf(" keyid %d", c.u8(cp))
-				if s := lencheck(2); s != optOK {
+				if s := c.optLenCheck(cp, 2, hlen); s != optOK {
 					return sep, s
 				}
 				c.printf(" rnextkeyid %d", c.u8(cp+1))
 				if datalen > 2 {
 					c.print(" mac 0x")
 					for i := 2; i < datalen; i++ {
-						if s := lencheck(i + 1); s != optOK {
+						if s := c.optLenCheck(cp, i+1, hlen); s != optOK {
 							return sep, s
 						}
-						c.printf("%02x", c.u8(cp+i))
+						c.printHex(uint64(c.u8(cp+i)), 2)
 					}
 				}
 			}
 		case 0, 1, 4: // eol, nop, sackOK
 		case 28: // uto
 			datalen = 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			uto := int(c.be16(cp))
@@ -363,7 +408,7 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 			c.printf(" %d", uto)
 		case 30: // mptcp
 			datalen = olen - 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			saved := c.snapend
@@ -375,14 +420,14 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 			}
 		case 34: // tfo
 			datalen = olen - 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			c.print(" ")
 			c.fastOpenPrint(cp, datalen, false)
 		case 254: // experimental
 			datalen = olen - 2
-			if s := lencheck(datalen); s != optOK {
+			if s := c.optLenCheck(cp, datalen, hlen); s != optOK {
 				return sep, s
 			}
 			if datalen < 2 {
@@ -401,10 +446,10 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 				c.print(" 0x")
 			}
 			for i := 0; i < datalen; i++ {
-				if s := lencheck(i + 1); s != optOK {
+				if s := c.optLenCheck(cp, i+1, hlen); s != optOK {
 					return sep, s
 				}
-				c.printf("%02x", c.u8(cp+i))
+				c.printHex(uint64(c.u8(cp+i)), 2)
 			}
 		}
 		cp += datalen
@@ -414,7 +459,9 @@ func (c *ctx) tcpOptions(tp, cp, hlen, length int, flags uint8, rev bool, thseq,
 			datalen++
 		}
 		if datalen != olen {
-			c.printf("[len %d]", olen)
+			c.print("[len ")
+			c.printInt(olen)
+			c.print("]")
 		}
 		sep = true
 		if opt == 0 {
@@ -439,7 +486,7 @@ func (c *ctx) fastOpenPrint(cp, datalen int, exp bool) {
 	}
 	c.print(" cookie ")
 	for i := 0; i < datalen; i++ {
-		c.printf("%02x", c.u8(cp+i))
+		c.printHex(uint64(c.u8(cp+i)), 2)
 	}
 }
 

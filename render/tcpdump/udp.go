@@ -17,30 +17,7 @@ var udpSpecialPorts = map[int]bool{
 func (c *ctx) udpPrint(bp, length, iph int, fragmented bool) {
 	c.proto = "udp"
 	v6 := c.data[iph]>>4 == 6
-	addrPrint := func(sport, dport int) {
-		var direct bool
-		if v6 {
-			direct = c.u8(iph+6) == protoUDP
-		} else {
-			direct = c.u8(iph+9) == protoUDP
-		}
-		var src, dst string
-		if direct {
-			if v6 {
-				src, dst = c.ipv6(iph+8), c.ipv6(iph+24)
-			} else {
-				src, dst = c.ipv4(iph+12), c.ipv4(iph+16)
-			}
-		}
-		switch {
-		case direct && sport < 0:
-			c.printf("%s > %s: ", src, dst)
-		case direct:
-			c.printf("%s.%d > %s.%d: ", src, sport, dst, dport)
-		case sport >= 0:
-			c.printf("%d > %d: ", sport, dport)
-		}
-	}
+	addrPrint := func(sport, dport int) { c.udpAddrPrint(iph, v6, sport, dport) }
 	if !c.avail(bp+2, 2) {
 		addrPrint(-1, -1)
 		c.trunc()
@@ -81,7 +58,7 @@ func (c *ctx) udpPrint(bp, length, iph int, fragmented bool) {
 	if c.avail(cp+4, 4) {
 		dir := c.be32(cp + 4)
 		if (dport == 2049 && dir == 0) || (sport == 2049 && dir == 1) {
-			c.unsupported("NFS, length %d", length) // over UDP
+			c.unsupported("NFS", length) // over UDP
 			return
 		}
 	}
@@ -105,9 +82,44 @@ func (c *ctx) udpPrint(bp, length, iph int, fragmented bool) {
 		c.inexact()
 	}
 	if ulen > length && !fragmented {
-		c.printf("UDP, bad length %d > %d", ulen, length)
+		c.print("UDP, bad length ")
+		c.printInt(ulen)
+		c.print(" > ")
+		c.printInt(length)
 	} else {
-		c.printf("UDP, length %d", ulen)
+		c.print("UDP, length ")
+		c.printInt(ulen)
+	}
+}
+
+// udpAddrPrint prints the addresses and ports that start a UDP line; the
+// addresses are those of the IP header at iph, and a negative sport means
+// the ports were not captured.
+func (c *ctx) udpAddrPrint(iph int, v6 bool, sport, dport int) {
+	var direct bool
+	if v6 {
+		direct = c.u8(iph+6) == protoUDP
+	} else {
+		direct = c.u8(iph+9) == protoUDP
+	}
+	switch {
+	case direct && sport < 0:
+		src, dst := c.ipAddrs(iph, v6)
+		c.printIP(src)
+		c.print(" > ")
+		c.printIP(dst)
+		c.print(": ")
+	case direct:
+		src, dst := c.ipAddrs(iph, v6)
+		c.printEndpoint(src, sport)
+		c.print(" > ")
+		c.printEndpoint(dst, dport)
+		c.print(": ")
+	case sport >= 0:
+		c.printInt(sport)
+		c.print(" > ")
+		c.printInt(dport)
+		c.print(": ")
 	}
 }
 
