@@ -76,14 +76,7 @@ func TestCaptureIsolatedUnprivileged(t *testing.T) {
 		testenv.Missing(t, "this system forbids unprivileged user namespaces")
 	}
 	// A directory nobody can enter, with a copy of the test binary in it.
-	dir, err := os.MkdirTemp("", "wstrace-demo-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
+	dir := testenv.PublicTempDir(t)
 	exe := filepath.Join(dir, "demo.test")
 	copyFile(t, os.Args[0], exe)
 	out := filepath.Join(dir, "demo.pcapng")

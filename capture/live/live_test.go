@@ -1,15 +1,10 @@
 package live_test
 
 import (
-	"bufio"
-	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,11 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/live"
 	"github.com/wstrace/wstrace/internal/testenv"
+	"github.com/wstrace/wstrace/internal/wspeer"
 )
 
 // TestMatchesTcpdump captures a WebSocket session between a third-party
@@ -33,22 +27,22 @@ import (
 // line and (to within a few milliseconds) timestamp must agree.
 func TestMatchesTcpdump(t *testing.T) {
 	testenv.NeedRoot(t)
-	tcpdump := testenv.NeedTool(t, "tcpdump")
+	testenv.NeedTool(t, "tcpdump")
 
-	srv := httptest.NewServer(http.HandlerFunc(echo))
-	defer srv.Close()
-	port := srv.Listener.Addr().(*net.TCPAddr).Port
+	url, port := wspeer.EchoServer(t)
 
 	dir := t.TempDir()
 	type run struct {
 		iface   string
 		snapLen int
 		theirs  string
-		tcpdump *exec.Cmd
 		handle  *live.Handle
 		packets chan []*capture.Packet
 	}
-	var runs []*run
+	var (
+		runs     []*run
+		tcpdumps []*testenv.Process
+	)
 	for _, c := range []struct {
 		iface   string
 		snapLen int
@@ -56,7 +50,7 @@ func TestMatchesTcpdump(t *testing.T) {
 		iface := c.iface
 		name := fmt.Sprintf("%s-%d", iface, c.snapLen)
 		r := &run{iface: iface, snapLen: c.snapLen, theirs: filepath.Join(dir, "tcpdump-"+name+".pcap")}
-		r.tcpdump = startTcpdump(t, tcpdump, iface, c.snapLen, r.theirs, port)
+		tcpdumps = append(tcpdumps, testenv.StartTcpdump(t, "-i", iface, "-s", strconv.Itoa(c.snapLen), "-U", "-n", "-w", r.theirs, "tcp", "port", strconv.Itoa(port)))
 		h, err := live.Open(live.Options{Interface: iface, SnapLen: c.snapLen, Filter: live.TCPPort(uint16(port))})
 		if err != nil {
 			t.Fatalf("Open(%s): %v", iface, err)
@@ -80,14 +74,12 @@ func TestMatchesTcpdump(t *testing.T) {
 		runs = append(runs, r)
 	}
 
-	session(t, "ws"+strings.TrimPrefix(srv.URL, "http"))
-	// Let the last ACK of the teardown arrive, and let tcpdump's ring hand
-	// over its last block: libpcap waits up to its 1s timeout before it
-	// delivers a block that is not full, and drops it on SIGINT.
-	time.Sleep(1500 * time.Millisecond)
+	wspeer.Session(t, url, "hello", strings.Repeat("x", 3000), "bye")
+	// Stopping tcpdump first waits for its ring to hand over its last
+	// block, time enough for the last ACK of the teardown to arrive.
+	testenv.StopTcpdump(t, tcpdumps...)
 
 	for _, r := range runs {
-		stopTcpdump(t, r.tcpdump)
 		if err := r.handle.Close(); err != nil {
 			t.Errorf("Close(%s): %v", r.iface, err)
 		}
@@ -104,8 +96,8 @@ func TestMatchesTcpdump(t *testing.T) {
 		ours := filepath.Join(dir, fmt.Sprintf("ours-%s-%d.pcap", r.iface, r.snapLen))
 		writePcap(t, ours, r.handle.Interface(), got)
 
-		theirLink, theirPackets := readWithTcpdump(t, tcpdump, r.theirs)
-		ourLink, ourPackets := readWithTcpdump(t, tcpdump, ours)
+		theirLink, theirPackets := testenv.ReadTcpdump(t, r.theirs)
+		ourLink, ourPackets := testenv.ReadTcpdump(t, ours)
 		if ourLink != theirLink {
 			t.Errorf("%s: link type %q, tcpdump wrote %q", r.iface, ourLink, theirLink)
 		}
@@ -118,11 +110,11 @@ func TestMatchesTcpdump(t *testing.T) {
 		var maxApart time.Duration
 		for i := range min(len(ourPackets), len(theirPackets)) {
 			o, th := ourPackets[i], theirPackets[i]
-			if o.summary != th.summary || o.hex != th.hex {
-				t.Errorf("%s packet %d differs:\nours:    %s\n%s\ntcpdump: %s\n%s", r.iface, i+1, o.summary, o.hex, th.summary, th.hex)
+			if o.Summary != th.Summary || o.Hex != th.Hex {
+				t.Errorf("%s packet %d differs:\nours:    %s\n%s\ntcpdump: %s\n%s", r.iface, i+1, o.Summary, o.Hex, th.Summary, th.Hex)
 				continue
 			}
-			d := o.time.Sub(th.time).Abs()
+			d := o.Time.Sub(th.Time).Abs()
 			if d > 20*time.Millisecond {
 				t.Errorf("%s packet %d: timestamp %v apart from tcpdump's", r.iface, i+1, d)
 			}
@@ -130,109 +122,6 @@ func TestMatchesTcpdump(t *testing.T) {
 		}
 		t.Logf("%s, snap length %d: %d/%d packets identical to tcpdump's (link type %s), timestamps at most %v apart",
 			r.iface, r.snapLen, len(ourPackets), len(theirPackets), ourLink, maxApart)
-	}
-}
-
-// echo is a WebSocket server that sends every message back.
-func echo(w http.ResponseWriter, r *http.Request) {
-	c, err := websocket.Accept(w, r, nil)
-	if err != nil {
-		return
-	}
-	defer c.CloseNow()
-	for {
-		typ, msg, err := c.Read(r.Context())
-		if err != nil {
-			return
-		}
-		if err := c.Write(r.Context(), typ, msg); err != nil {
-			return
-		}
-	}
-}
-
-// session runs a short WebSocket conversation and closes it cleanly.
-func session(t *testing.T, url string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer c.CloseNow()
-	for _, msg := range []string{"hello", strings.Repeat("x", 3000), "bye"} {
-		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
-			t.Fatalf("write: %v", err)
-		}
-		if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
-			t.Fatalf("read = %.20q, %v; want %.20q", got, err, msg)
-		}
-	}
-	if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-}
-
-// startTcpdump starts tcpdump writing the port's packets on iface to file,
-// and returns once it is listening.
-func startTcpdump(t *testing.T, tcpdump, iface string, snapLen int, file string, port int) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(tcpdump, "-i", iface, "-s", strconv.Itoa(snapLen), "-U", "-n", "-w", file, "tcp", "port", strconv.Itoa(port))
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start tcpdump: %v", err)
-	}
-	listening := make(chan error, 1)
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		var lines []string
-		for sc.Scan() {
-			lines = append(lines, sc.Text())
-			if strings.Contains(sc.Text(), "listening on") {
-				listening <- nil
-				io.Copy(io.Discard, stderr)
-				return
-			}
-		}
-		listening <- fmt.Errorf("tcpdump ended before listening: %s", strings.Join(lines, "\n"))
-	}()
-	select {
-	case err := <-listening:
-		if err != nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		cmd.Wait()
-		t.Fatal("tcpdump did not start listening within 10s")
-	}
-	t.Cleanup(func() {
-		if cmd.ProcessState == nil {
-			cmd.Process.Kill()
-			cmd.Wait()
-		}
-	})
-	return cmd
-}
-
-// stopTcpdump interrupts tcpdump, which then writes out its file.
-func stopTcpdump(t *testing.T, cmd *exec.Cmd) {
-	t.Helper()
-	cmd.Process.Signal(os.Interrupt)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		<-done
-		t.Fatal("tcpdump did not stop within 10s")
 	}
 }
 
@@ -258,53 +147,6 @@ func writePcap(t *testing.T, path string, ifc *capture.Interface, packets []*cap
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// dumped is one packet as tcpdump -r printed it.
-type dumped struct {
-	time    time.Time
-	summary string // the packet's line after the timestamp
-	hex     string // its bytes, link-layer header included
-}
-
-// readWithTcpdump returns the link type tcpdump reports for a file and its
-// packets.
-func readWithTcpdump(t *testing.T, tcpdump, path string) (string, []dumped) {
-	t.Helper()
-	cmd := exec.Command(tcpdump, "-r", path, "-nn", "-tt", "-e", "-xx")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, stderr.String())
-	}
-	link := stderr.String()
-	if i := strings.Index(link, "link-type "); i >= 0 {
-		link = link[i+len("link-type "):]
-		link, _, _ = strings.Cut(link, " ")
-	}
-	var packets []dumped
-	for _, line := range strings.Split(string(out), "\n") {
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "\t0x"):
-			if len(packets) == 0 {
-				t.Fatalf("tcpdump -r %s: hex before any packet", path)
-			}
-			_, hex, _ := strings.Cut(line, ":")
-			packets[len(packets)-1].hex += strings.ReplaceAll(hex, " ", "")
-		default:
-			ts, summary, _ := strings.Cut(line, " ")
-			sec, frac, _ := strings.Cut(ts, ".")
-			s, err1 := strconv.ParseInt(sec, 10, 64)
-			us, err2 := strconv.ParseInt(frac, 10, 64)
-			if err1 != nil || err2 != nil {
-				t.Fatalf("tcpdump -r %s: unexpected line %q", path, line)
-			}
-			packets = append(packets, dumped{time: time.Unix(s, us*1000), summary: summary})
-		}
-	}
-	return link, packets
 }
 
 // TestUnknownInterface checks that a wrong name is reported with the names

@@ -1,14 +1,8 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"context"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,10 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/wstrace/wstrace/demo"
 	"github.com/wstrace/wstrace/internal/testenv"
+	"github.com/wstrace/wstrace/internal/wspeer"
 )
 
 // TestMain removes the wstrace binary the tests built, and lets the test
@@ -75,235 +68,15 @@ func wstraceBinary(t *testing.T) string {
 	return b.path
 }
 
-// process is a wstrace or tcpdump run in the background.
-type process struct {
-	cmd    *exec.Cmd
-	stdout *lockedBuffer
-	stderr *lockedBuffer
-	done   chan struct{} // closed once the process has exited
-	err    error         // what Wait returned, valid after done
-}
-
-// lockedBuffer is a bytes.Buffer that a process writes while a test reads.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// start runs a program in the background and returns once a line of its
-// standard error contains ready (at once when ready is "").
-func start(t *testing.T, dir, ready string, name string, args ...string) *process {
-	t.Helper()
-	p := &process{stdout: new(lockedBuffer), stderr: new(lockedBuffer), done: make(chan struct{})}
-	p.cmd = exec.Command(name, args...)
-	p.cmd.Dir = dir
-	p.cmd.Env = append(os.Environ(), "LANG=C.UTF-8", "LC_ALL=", "LC_MESSAGES=")
-	p.cmd.Stdout = p.stdout
-	stderr, err := p.cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", filepath.Base(name), err)
-	}
-	readyc := make(chan struct{})
-	go func() {
-		sc := bufio.NewScanner(stderr)
-		signalled := ready == ""
-		if signalled {
-			close(readyc)
-		}
-		for sc.Scan() {
-			p.stderr.Write(append(sc.Bytes(), '\n'))
-			if !signalled && strings.Contains(sc.Text(), ready) {
-				close(readyc)
-				signalled = true
-			}
-		}
-		io.Copy(io.Discard, stderr)
-		p.err = p.cmd.Wait()
-		close(p.done)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.done:
-		default:
-			p.cmd.Process.Kill()
-			<-p.done
-		}
-	})
-	select {
-	case <-readyc:
-	case <-p.done:
-		t.Fatalf("%s %s ended before it was ready (%v):\n%s", filepath.Base(name), strings.Join(args, " "), p.err, p.stderr)
-	case <-time.After(10 * time.Second):
-		t.Fatalf("%s %s not ready within 10s:\n%s", filepath.Base(name), strings.Join(args, " "), p.stderr)
-	}
-	return p
-}
-
-// wait waits up to limit for the process to exit on its own and returns its
-// exit code.
-func (p *process) wait(t *testing.T, limit time.Duration) int {
-	t.Helper()
-	select {
-	case <-p.done:
-	case <-time.After(limit):
-		p.cmd.Process.Kill()
-		<-p.done
-		t.Fatalf("%s did not exit within %v:\n%s", filepath.Base(p.cmd.Path), limit, p.stderr)
-	}
-	return p.cmd.ProcessState.ExitCode()
-}
-
-// stop sends sig to the process and waits for it to exit.
-func (p *process) stop(t *testing.T, sig os.Signal) int {
-	t.Helper()
-	if err := p.cmd.Process.Signal(sig); err != nil {
-		t.Fatalf("signal %v: %v", sig, err)
-	}
-	return p.wait(t, 10*time.Second)
-}
+// sessionMessages are what the tests' WebSocket sessions send and get back:
+// three masked messages and their echoes, the second spread over several
+// segments.
+var sessionMessages = []string{"hello", strings.Repeat("0123456789", 3000), "bye"}
 
 // startCapture runs "wstrace capture" in dir and returns once it captures.
-func startCapture(t *testing.T, dir string, args ...string) *process {
+func startCapture(t *testing.T, dir string, args ...string) *testenv.Process {
 	t.Helper()
-	return start(t, dir, "wstrace: capturing on", wstraceBinary(t), append([]string{"capture"}, args...)...)
-}
-
-// startTcpdump runs tcpdump writing what iface carries of the port to file,
-// and returns once it listens.
-func startTcpdump(t *testing.T, iface, file string, port int) *process {
-	t.Helper()
-	tcpdump := testenv.NeedTool(t, "tcpdump")
-	return start(t, "", "listening on", tcpdump, "-i", iface, "-U", "-n", "-w", file, "tcp", "port", strconv.Itoa(port))
-}
-
-// stopTcpdump lets tcpdump hand over the packets still in its ring (libpcap
-// waits up to a second before it delivers a block that is not full, and
-// drops it on SIGINT), then interrupts it.
-func stopTcpdump(t *testing.T, p *process) {
-	t.Helper()
-	time.Sleep(1500 * time.Millisecond)
-	if code := p.stop(t, os.Interrupt); code != 0 {
-		t.Fatalf("tcpdump exited with %d:\n%s", code, p.stderr)
-	}
-}
-
-// echoServer starts a WebSocket server (github.com/coder/websocket) on
-// 127.0.0.1 that sends every message back, and returns its URL and port.
-func echoServer(t *testing.T) (string, int) {
-	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := websocket.Accept(w, r, nil)
-		if err != nil {
-			return
-		}
-		defer c.CloseNow()
-		for {
-			typ, msg, err := c.Read(r.Context())
-			if err != nil {
-				return
-			}
-			if err := c.Write(r.Context(), typ, msg); err != nil {
-				return
-			}
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return "ws" + strings.TrimPrefix(srv.URL, "http"), srv.Listener.Addr().(*net.TCPAddr).Port
-}
-
-// session runs a WebSocket conversation with a client of
-// github.com/coder/websocket (three masked messages and their echoes, one of
-// them spread over several segments) and closes it cleanly.
-func session(t *testing.T, url string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	c, _, err := websocket.Dial(ctx, url, nil)
-	if err != nil {
-		t.Fatalf("dial %s: %v", url, err)
-	}
-	defer c.CloseNow()
-	for _, msg := range []string{"hello", strings.Repeat("0123456789", 3000), "bye"} {
-		if err := c.Write(ctx, websocket.MessageText, []byte(msg)); err != nil {
-			t.Fatalf("write: %v", err)
-		}
-		if _, got, err := c.Read(ctx); err != nil || string(got) != msg {
-			t.Fatalf("read = %.20q, %v; want %.20q", got, err, msg)
-		}
-	}
-	if err := c.Close(websocket.StatusNormalClosure, "done"); err != nil {
-		t.Fatalf("close: %v", err)
-	}
-}
-
-// dumped is one packet as tcpdump -r printed it.
-type dumped struct {
-	time    time.Time
-	summary string // the packet's line after the timestamp
-	hex     string // its bytes, link-layer header included
-}
-
-// readWithTcpdump reads a capture file with tcpdump and returns the link
-// type it reports and the packets. Anything tcpdump complains about (a file
-// cut off mid-packet) fails the test.
-func readWithTcpdump(t *testing.T, path string) (string, []dumped) {
-	t.Helper()
-	tcpdump := testenv.NeedTool(t, "tcpdump")
-	cmd := exec.Command(tcpdump, "-r", path, "-nn", "-tt", "-e", "-xx")
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("tcpdump -r %s: %v\n%s", path, err, stderr.String())
-	}
-	link, rest, _ := strings.Cut(stderr.String(), "\n")
-	if _, after, ok := strings.Cut(link, "link-type "); ok {
-		link, _, _ = strings.Cut(after, " ")
-	} else {
-		t.Fatalf("tcpdump -r %s: %s", path, stderr.String())
-	}
-	// tcpdump warns so about every LINUX_SLL2 file, its own included.
-	rest = strings.ReplaceAll(rest, "Warning: interface names might be incorrect\n", "")
-	if rest = strings.TrimSpace(rest); rest != "" {
-		t.Errorf("tcpdump -r %s complains: %s", path, rest)
-	}
-	var packets []dumped
-	for _, line := range strings.Split(string(out), "\n") {
-		switch {
-		case line == "":
-		case strings.HasPrefix(line, "\t0x"):
-			if len(packets) == 0 {
-				t.Fatalf("tcpdump -r %s: hex before any packet", path)
-			}
-			_, hex, _ := strings.Cut(line, ":")
-			packets[len(packets)-1].hex += strings.ReplaceAll(hex, " ", "")
-		default:
-			ts, summary, _ := strings.Cut(line, " ")
-			sec, frac, _ := strings.Cut(ts, ".")
-			s, err1 := strconv.ParseInt(sec, 10, 64)
-			us, err2 := strconv.ParseInt(frac, 10, 64)
-			if err1 != nil || err2 != nil {
-				t.Fatalf("tcpdump -r %s: unexpected line %q", path, line)
-			}
-			packets = append(packets, dumped{time: time.Unix(s, us*1000), summary: summary})
-		}
-	}
-	return link, packets
+	return testenv.Start(t, dir, "wstrace: capturing on", wstraceBinary(t), append([]string{"capture"}, args...)...)
 }
 
 // samePackets checks that the capture file ours holds exactly the packets of
@@ -312,8 +85,8 @@ func readWithTcpdump(t *testing.T, path string) (string, []dumped) {
 // at most. It returns how many packets matched.
 func samePackets(t *testing.T, ours, theirs string) int {
 	t.Helper()
-	ourLink, ourPackets := readWithTcpdump(t, ours)
-	theirLink, theirPackets := readWithTcpdump(t, theirs)
+	ourLink, ourPackets := testenv.ReadTcpdump(t, ours)
+	theirLink, theirPackets := testenv.ReadTcpdump(t, theirs)
 	if ourLink != theirLink {
 		t.Errorf("%s: link type %s, tcpdump wrote %s", filepath.Base(ours), ourLink, theirLink)
 	}
@@ -326,11 +99,11 @@ func samePackets(t *testing.T, ours, theirs string) int {
 	same := 0
 	for i := range min(len(ourPackets), len(theirPackets)) {
 		o, th := ourPackets[i], theirPackets[i]
-		if o.summary != th.summary || o.hex != th.hex {
-			t.Errorf("%s packet %d differs:\nours:    %s\n%s\ntcpdump: %s\n%s", filepath.Base(ours), i+1, o.summary, o.hex, th.summary, th.hex)
+		if o.Summary != th.Summary || o.Hex != th.Hex {
+			t.Errorf("%s packet %d differs:\nours:    %s\n%s\ntcpdump: %s\n%s", filepath.Base(ours), i+1, o.Summary, o.Hex, th.Summary, th.Hex)
 			continue
 		}
-		if d := o.time.Sub(th.time).Abs(); d > 20*time.Millisecond {
+		if d := o.Time.Sub(th.Time).Abs(); d > 20*time.Millisecond {
 			t.Errorf("%s packet %d: timestamp %v apart from tcpdump's", filepath.Base(ours), i+1, d)
 			continue
 		}
@@ -368,30 +141,30 @@ func checkStats(t *testing.T, stderr string, written int) {
 func TestCaptureMatchesTcpdump(t *testing.T) {
 	testenv.NeedRoot(t)
 	testenv.NeedTool(t, "tcpdump")
-	url, port := echoServer(t)
+	url, port := wspeer.EchoServer(t)
 	dir := t.TempDir()
 	ifaces := []string{"lo", "any"}
-	var tcpdumps, captures []*process
+	var tcpdumps, captures []*testenv.Process
 	for _, iface := range ifaces {
-		tcpdumps = append(tcpdumps, startTcpdump(t, iface, filepath.Join(dir, "tcpdump-"+iface+".pcap"), port))
+		tcpdumps = append(tcpdumps, testenv.StartTcpdump(t, "-i", iface, "-U", "-n", "-w", filepath.Join(dir, "tcpdump-"+iface+".pcap"), "tcp", "port", strconv.Itoa(port)))
 		captures = append(captures, startCapture(t, dir, "-i", iface, "-w", "wstrace-"+iface+".pcapng", "--until-close", "tcp", "port", strconv.Itoa(port)))
 	}
 	// Without -w, the packets are printed as tcpdump -A prints them.
 	printing := startCapture(t, dir, "-i", "lo", "-A", "--until-close", "tcp", "port", strconv.Itoa(port))
-	session(t, url)
+	wspeer.Session(t, url, sessionMessages...)
 	for i, iface := range ifaces {
-		if code := captures[i].wait(t, 5*time.Second); code != 0 {
-			t.Fatalf("wstrace capture -i %s --until-close: exit %d:\n%s", iface, code, captures[i].stderr)
+		if code := captures[i].Wait(t, 5*time.Second); code != 0 {
+			t.Fatalf("wstrace capture -i %s --until-close: exit %d:\n%s", iface, code, captures[i].Stderr())
 		}
 	}
-	if code := printing.wait(t, 5*time.Second); code != 0 {
-		t.Fatalf("wstrace capture -i lo -A --until-close: exit %d:\n%s", code, printing.stderr)
+	if code := printing.Wait(t, 5*time.Second); code != 0 {
+		t.Fatalf("wstrace capture -i lo -A --until-close: exit %d:\n%s", code, printing.Stderr())
 	}
+	testenv.StopTcpdump(t, tcpdumps...)
 	for i, iface := range ifaces {
-		stopTcpdump(t, tcpdumps[i])
 		ours := filepath.Join(dir, "wstrace-"+iface+".pcapng")
 		n := samePackets(t, ours, filepath.Join(dir, "tcpdump-"+iface+".pcap"))
-		checkStats(t, captures[i].stderr.String(), n)
+		checkStats(t, captures[i].Stderr(), n)
 		t.Logf("-i %s: %d packets identical to tcpdump's", iface, n)
 	}
 
@@ -401,7 +174,7 @@ func TestCaptureMatchesTcpdump(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, wantLines := withoutTimes(printing.stdout.String()), withoutTimes(string(want))
+	got, wantLines := withoutTimes(printing.Stdout()), withoutTimes(string(want))
 	if got != wantLines {
 		t.Errorf("wstrace capture -A printed what tcpdump -A does not:\n%s", firstDiff(got, wantLines))
 	}
@@ -422,34 +195,34 @@ func withoutTimes(s string) string { return packetTime.ReplaceAllString(s, "") }
 func TestCaptureInterrupted(t *testing.T) {
 	testenv.NeedRoot(t)
 	testenv.NeedTool(t, "tcpdump")
-	url, port := echoServer(t)
+	url, port := wspeer.EchoServer(t)
 	dir := t.TempDir()
 	theirs := filepath.Join(dir, "tcpdump.pcap")
-	tcpdump := startTcpdump(t, "lo", theirs, port)
+	tcpdump := testenv.StartTcpdump(t, "-i", "lo", "-U", "-n", "-w", theirs, "tcp", "port", strconv.Itoa(port))
 	interrupted := startCapture(t, dir, "-i", "lo", "-w", "interrupted.pcapng", "tcp", "port", strconv.Itoa(port))
 	killed := startCapture(t, dir, "-i", "lo", "-w", "killed.pcapng", "tcp", "port", strconv.Itoa(port))
-	session(t, url)
-	stopTcpdump(t, tcpdump)
+	wspeer.Session(t, url, sessionMessages...)
+	testenv.StopTcpdump(t, tcpdump)
 
 	select {
-	case <-interrupted.done:
-		t.Fatalf("wstrace capture without a stop condition ended by itself:\n%s", interrupted.stderr)
+	case <-interrupted.Done():
+		t.Fatalf("wstrace capture without a stop condition ended by itself:\n%s", interrupted.Stderr())
 	default:
 	}
 	n := samePackets(t, filepath.Join(dir, "interrupted.pcapng"), theirs)
 	t.Logf("before the interrupt, the file already holds %d packets identical to tcpdump's", n)
 
-	if code := interrupted.stop(t, os.Interrupt); code != 0 {
-		t.Fatalf("wstrace capture exited with %d after SIGINT:\n%s", code, interrupted.stderr)
+	if code := interrupted.Stop(t, os.Interrupt); code != 0 {
+		t.Fatalf("wstrace capture exited with %d after SIGINT:\n%s", code, interrupted.Stderr())
 	}
 	n = samePackets(t, filepath.Join(dir, "interrupted.pcapng"), theirs)
-	checkStats(t, interrupted.stderr.String(), n)
-	if strings.Contains(interrupted.stderr.String(), "goroutine ") {
-		t.Errorf("stack trace on SIGINT:\n%s", interrupted.stderr)
+	checkStats(t, interrupted.Stderr(), n)
+	if strings.Contains(interrupted.Stderr(), "goroutine ") {
+		t.Errorf("stack trace on SIGINT:\n%s", interrupted.Stderr())
 	}
 	t.Logf("after SIGINT: %d packets identical to tcpdump's, exit 0", n)
 
-	killed.stop(t, syscall.SIGKILL)
+	killed.Stop(t, syscall.SIGKILL)
 	n = samePackets(t, filepath.Join(dir, "killed.pcapng"), theirs)
 	t.Logf("after SIGKILL: %d packets identical to tcpdump's", n)
 }
@@ -464,59 +237,59 @@ func TestCaptureStops(t *testing.T) {
 
 	t.Run("count", func(t *testing.T) {
 		t.Parallel()
-		url, port := echoServer(t)
+		url, port := wspeer.EchoServer(t)
 		dir := t.TempDir()
 		p := startCapture(t, dir, "-i", "lo", "-c", "5", "-w", "five.pcapng", "tcp", "port", strconv.Itoa(port))
-		session(t, url)
-		if code := p.wait(t, 5*time.Second); code != 0 {
-			t.Fatalf("exit %d:\n%s", code, p.stderr)
+		wspeer.Session(t, url, sessionMessages...)
+		if code := p.Wait(t, 5*time.Second); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, p.Stderr())
 		}
-		_, packets := readWithTcpdump(t, filepath.Join(dir, "five.pcapng"))
+		_, packets := testenv.ReadTcpdump(t, filepath.Join(dir, "five.pcapng"))
 		if len(packets) != 5 {
 			t.Fatalf("-c 5 wrote %d packets", len(packets))
 		}
-		if !strings.Contains(packets[0].summary, "Flags [S],") {
-			t.Errorf("first packet is not a SYN: %s", packets[0].summary)
+		if !strings.Contains(packets[0].Summary, "Flags [S],") {
+			t.Errorf("first packet is not a SYN: %s", packets[0].Summary)
 		}
-		checkStats(t, p.stderr.String(), 5)
+		checkStats(t, p.Stderr(), 5)
 	})
 
 	t.Run("duration", func(t *testing.T) {
 		t.Parallel()
-		url, port := echoServer(t)
+		url, port := wspeer.EchoServer(t)
 		dir := t.TempDir()
 		begin := time.Now()
 		p := startCapture(t, dir, "-i", "any", "--duration", "2s", "-w", "timed.pcapng", "tcp", "port", strconv.Itoa(port))
-		session(t, url)
-		if code := p.wait(t, 5*time.Second); code != 0 {
-			t.Fatalf("exit %d:\n%s", code, p.stderr)
+		wspeer.Session(t, url, sessionMessages...)
+		if code := p.Wait(t, 5*time.Second); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, p.Stderr())
 		}
 		if d := time.Since(begin); d < 2*time.Second {
 			t.Errorf("--duration 2s stopped after %v", d)
 		}
-		_, packets := readWithTcpdump(t, filepath.Join(dir, "timed.pcapng"))
-		if len(packets) < 10 || !strings.Contains(packets[0].summary, "Flags [S],") {
+		_, packets := testenv.ReadTcpdump(t, filepath.Join(dir, "timed.pcapng"))
+		if len(packets) < 10 || !strings.Contains(packets[0].Summary, "Flags [S],") {
 			t.Errorf("the file holds %d packets, not the session from its SYN", len(packets))
 		}
-		checkStats(t, p.stderr.String(), len(packets))
+		checkStats(t, p.Stderr(), len(packets))
 	})
 
 	t.Run("page", func(t *testing.T) {
 		t.Parallel()
-		url, port := echoServer(t)
+		url, port := wspeer.EchoServer(t)
 		dir := t.TempDir()
 		p := startCapture(t, dir, "-i", "lo", "--until-close", "--lang", "en", "-o", "page.md", "tcp", "port", strconv.Itoa(port))
-		session(t, url)
-		if code := p.wait(t, 10*time.Second); code != 0 {
-			t.Fatalf("exit %d:\n%s", code, p.stderr)
+		wspeer.Session(t, url, sessionMessages...)
+		if code := p.Wait(t, 10*time.Second); code != 0 {
+			t.Fatalf("exit %d:\n%s", code, p.Stderr())
 		}
 		page, err := os.ReadFile(filepath.Join(dir, "page.md"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		// The packets are kept beside the page.
-		_, packets := readWithTcpdump(t, filepath.Join(dir, "page.pcapng"))
-		checkStats(t, p.stderr.String(), len(packets))
+		_, packets := testenv.ReadTcpdump(t, filepath.Join(dir, "page.pcapng"))
+		checkStats(t, p.Stderr(), len(packets))
 		for _, want := range []string{"# ", "handshake", "101 Switching Protocols", "Flags [S],", "hello", "bye"} {
 			if !bytes.Contains(page, []byte(want)) {
 				t.Errorf("page.md (%d bytes) does not mention %q", len(page), want)
@@ -530,28 +303,28 @@ func TestCaptureStops(t *testing.T) {
 
 	t.Run("follow", func(t *testing.T) {
 		t.Parallel()
-		url, port := echoServer(t)
+		url, port := wspeer.EchoServer(t)
 		dir := t.TempDir()
 		p := startCapture(t, dir, "-i", "lo", "--follow", "--lang", "en", "-w", "follow.pcapng", "tcp", "port", strconv.Itoa(port))
-		session(t, url)
+		wspeer.Session(t, url, sessionMessages...)
 		// The explanations appear while the capture still runs: wait for
 		// the last FIN's, then stop it.
 		deadline := time.Now().Add(5 * time.Second)
-		for strings.Count(p.stdout.String(), "Flags [F.]") < 2 {
+		for strings.Count(p.Stdout(), "Flags [F.]") < 2 {
 			if time.Now().After(deadline) {
-				t.Fatalf("--follow printed no explanation of both FINs within 5s:\n%s", p.stdout)
+				t.Fatalf("--follow printed no explanation of both FINs within 5s:\n%s", p.Stdout())
 			}
 			select {
-			case <-p.done:
-				t.Fatalf("wstrace capture --follow ended early:\n%s", p.stderr)
+			case <-p.Done():
+				t.Fatalf("wstrace capture --follow ended early:\n%s", p.Stderr())
 			case <-time.After(20 * time.Millisecond):
 			}
 		}
-		if code := p.stop(t, os.Interrupt); code != 0 {
-			t.Fatalf("exit %d after SIGINT:\n%s", code, p.stderr)
+		if code := p.Stop(t, os.Interrupt); code != 0 {
+			t.Fatalf("exit %d after SIGINT:\n%s", code, p.Stderr())
 		}
-		_, packets := readWithTcpdump(t, filepath.Join(dir, "follow.pcapng"))
-		out := p.stdout.String()
+		_, packets := testenv.ReadTcpdump(t, filepath.Join(dir, "follow.pcapng"))
+		out := p.Stdout()
 		comments := strings.Count(out, "/*")
 		if comments != len(packets) {
 			t.Errorf("--follow printed %d comments for %d packets:\n%s", comments, len(packets), out)
@@ -570,7 +343,7 @@ func TestCaptureStops(t *testing.T) {
 func TestCaptureUnprivileged(t *testing.T) {
 	testenv.NeedRoot(t) // to become nobody
 	exe := wstraceBinary(t)
-	dir := publicTempDir(t)
+	dir := testenv.PublicTempDir(t)
 	for _, iface := range []string{"lo", "any"} {
 		cmd := exec.Command(exe, "capture", "-i", iface, "-w", "out.pcapng", "--until-close", "tcp", "port", "7272")
 		cmd.Dir = dir
@@ -594,21 +367,6 @@ func TestCaptureUnprivileged(t *testing.T) {
 		}
 		t.Logf("-i %s as nobody: %s", iface, strings.TrimSpace(msg))
 	}
-}
-
-// publicTempDir returns a new directory that every user may enter and write,
-// removed at the end of the test. (t.TempDir's parent is closed to others.)
-func publicTempDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.MkdirTemp("", "wstrace-test-")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(dir) })
-	if err := os.Chmod(dir, 0o777); err != nil {
-		t.Fatal(err)
-	}
-	return dir
 }
 
 // TestCaptureUsage checks the command line errors that need no privilege.

@@ -232,7 +232,7 @@ func TestDemoUnprivileged(t *testing.T) {
 		testenv.Missing(t, "this system forbids user namespaces (user.max_user_namespaces=0)")
 	}
 	exe := wstraceBinary(t)
-	dir := publicTempDir(t)
+	dir := testenv.PublicTempDir(t)
 	cmd := exec.Command(exe, "demo", "--pause", "5ms", "--lang", "en", "-w", "demo.pcapng", "-o", "demo.md")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "HOME="+dir)

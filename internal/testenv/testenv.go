@@ -1,7 +1,9 @@
 // Package testenv lets tests depend on outside programs and privileges: they
 // skip with a clear message when what they need is missing, and fail instead
 // when the environment variable CI is "true", so that CI never passes by
-// skipping.
+// skipping. It also runs such programs for tests: in the background
+// (Start), and tcpdump to capture beside a test (StartTcpdump) or to read a
+// capture file back (ReadTcpdump).
 package testenv
 
 import (
@@ -39,4 +41,20 @@ func NeedRoot(t testing.TB) {
 	if os.Geteuid() != 0 {
 		Missing(t, "the test needs root (run it with sudo)")
 	}
+}
+
+// PublicTempDir returns a new directory that every user may enter and
+// write, removed at the end of the test, for a test that runs a program as
+// another user (t.TempDir's parent is closed to others).
+func PublicTempDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.MkdirTemp("", "wstrace-test-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	if err := os.Chmod(dir, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
