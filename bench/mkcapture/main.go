@@ -91,7 +91,9 @@ func build(in, out string, n int) error {
 				if port < 10000 {
 					continue // keep the server port
 				}
-				binary.BigEndian.PutUint16(buf[o:], uint16(10000+(int(port)+round)%50000))
+				// Stay in the ephemeral range, where tcpdump knows no
+				// protocol that would change its line.
+				binary.BigEndian.PutUint16(buf[o:], uint16(49152+(int(port)+round)%16000))
 			}
 		}
 		binary.LittleEndian.PutUint32(rec[0:], uint32(ts.Unix()))
