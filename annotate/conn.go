@@ -84,7 +84,7 @@ type connState struct {
 	finAcked      [3]bool
 	firstFinAcked bool // the first FIN was acknowledged before the second was sent
 	tdSteps       int
-	tdParams      []Params
+	teardowns     []eventRef // the tcp-teardown events so far
 
 	// WebSocket
 	upgradeReq *Upgrade // request seen, response pending

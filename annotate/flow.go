@@ -66,8 +66,8 @@ type flow struct {
 	done bool // finished: the sender can send no more
 
 	// opaque data
-	opaqueParams Params
-	noSniffAt    int64 // a stream offset where the protocol was judged and failed
+	opaqueEvent eventRef // the tcp-data event of the opaque bytes
+	noSniffAt   int64    // a stream offset where the protocol was judged and failed
 }
 
 func newFlow(cs *connState, st *stream) *flow {
@@ -126,12 +126,12 @@ func (f *flow) gap(off, n int64, cur *PacketInfo) {
 	switch f.mode {
 	case modeHTTP:
 		if len(f.head) > 0 {
-			cur.add("http-lost", Params{"bytes": int64(len(f.head)), "direction": f.role.String()})
+			cur.add("http-lost", Params{{"bytes", int64(len(f.head))}, {"direction", f.role.String()}})
 		}
 		f.head, f.headParts = nil, nil
 		// Wait for something that looks like a head at a segment start.
 		f.mode = modeOpaque
-		f.opaqueParams = nil
+		f.opaqueEvent = eventRef{}
 	case modeBody:
 		switch {
 		case f.toClose:
@@ -177,7 +177,7 @@ func (f *flow) finish() {
 	f.ws, f.head, f.headParts, f.held, f.chunked = nil, nil, nil, nil, nil
 	f.chunks = nil
 	f.mode = modeOpaque
-	f.opaqueParams = nil
+	f.opaqueEvent = eventRef{}
 }
 
 func (f *flow) addChunk(off int64, n int, pkt *PacketInfo, payOff int) {
@@ -340,7 +340,7 @@ func (cs *connState) markWebSocket(basis string) {
 // opaque consumes bytes of no known protocol. At each segment start it
 // looks again for HTTP or WebSocket.
 func (f *flow) opaque(off int64, b []byte, owner *PacketInfo, payOff int, cur *PacketInfo) int {
-	if (payOff == 0 || f.opaqueParams == nil) && off != f.noSniffAt {
+	if (payOff == 0 || !f.opaqueEvent.valid()) && off != f.noSniffAt {
 		f.noSniffAt = off
 		if f.done {
 			goto opaque
@@ -352,7 +352,7 @@ func (f *flow) opaque(off int64, b []byte, owner *PacketInfo, payOff int, cur *P
 		if httpmsg.LooksLikeRequest(b) || httpmsg.LooksLikeResponse(b) {
 			if f.cs.c.Upgrade == nil || !f.cs.c.Upgrade.Succeeded {
 				f.mode = modeHTTP
-				f.opaqueParams = nil
+				f.opaqueEvent = eventRef{}
 				return 0
 			}
 		}
@@ -362,10 +362,10 @@ func (f *flow) opaque(off int64, b []byte, owner *PacketInfo, payOff int, cur *P
 	}
 opaque:
 	f.place("tcp-data", "", off, off+int64(len(b)), off, nil)
-	if f.opaqueParams == nil || f.opaqueParams["packet"] != owner.Number {
-		f.opaqueParams = owner.add("tcp-data", Params{"bytes": int64(0), "packet": owner.Number})
+	if !f.opaqueEvent.valid() || f.opaqueEvent.get("packet") != owner.Number {
+		f.opaqueEvent = owner.add("tcp-data", Params{{"bytes", int64(0)}, {"packet", owner.Number}})
 	}
-	f.opaqueParams["bytes"] = f.opaqueParams["bytes"].(int64) + int64(len(b))
+	f.opaqueEvent.set("bytes", f.opaqueEvent.get("bytes").(int64)+int64(len(b)))
 	return len(b)
 }
 

@@ -48,7 +48,7 @@ func (f *flow) httpHead(off int64, b []byte, owner *PacketInfo, payOff int, cur 
 			msg = "response"
 		}
 		if _, ok := owner.Event("http-partial"); !ok {
-			owner.add("http-partial", Params{"message": msg, "bytes": int64(len(f.head))})
+			owner.add("http-partial", Params{{"message", msg}, {"bytes", int64(len(f.head))}})
 		}
 		return len(b)
 	case err == nil:
@@ -63,17 +63,17 @@ func (f *flow) httpHead(off int64, b []byte, owner *PacketInfo, payOff int, cur 
 		return used
 	}
 	// Not HTTP after all (or a head beyond the limit).
-	p := Params{"error": err.Error(), "direction": f.role.String()}
+	p := Params{{"error", err.Error()}, {"direction", f.role.String()}}
 	if errors.Is(err, httpmsg.ErrTooLarge) {
-		p["error"] = "head-too-large"
+		p.Set("error", "head-too-large")
 	} else {
-		p["error"] = "malformed"
+		p.Set("error", "malformed")
 	}
 	cur.add("http-malformed", p)
 	f.head, f.headParts = nil, nil
 	f.noSniffAt = f.headOff
 	f.mode = modeOpaque
-	f.opaqueParams = nil
+	f.opaqueEvent = eventRef{}
 	return 0
 }
 
@@ -108,14 +108,14 @@ func (f *flow) headEvent(kind string, p Params, cur *PacketInfo) {
 		nums = append(nums, pi.Number)
 	}
 	if len(nums) > 1 {
-		p["packets"] = nums
+		p.Set("packets", nums)
 	}
 	cur.add(kind, p)
 	for _, pi := range f.headParts {
 		if pi == cur {
 			continue
 		}
-		pi.add(kind, Params{"part": true, "completed_by": cur.Number})
+		pi.add(kind, Params{{"part", true}, {"completed_by", cur.Number}})
 	}
 	f.headParts = nil
 }
@@ -154,29 +154,29 @@ func (f *flow) request(req *httpmsg.Request, head []byte, cur *PacketInfo) {
 		cs.c.Upgrade = u
 		cs.upgradeReq = u
 		p := Params{
-			"method":       u.Method,
-			"path":         u.Path,
-			"http_version": u.HTTPVersion,
-			"host":         u.Host,
-			"origin":       u.Origin,
-			"key":          u.Key,
-			"version":      u.Version,
-			"length":       int64(len(head)),
-			"headers":      int64(len(h)),
-			"key_valid":    websocket.CheckKey(u.Key) == nil,
+			{"method", u.Method},
+			{"path", u.Path},
+			{"http_version", u.HTTPVersion},
+			{"host", u.Host},
+			{"origin", u.Origin},
+			{"key", u.Key},
+			{"version", u.Version},
+			{"length", int64(len(head))},
+			{"headers", int64(len(h))},
+			{"key_valid", websocket.CheckKey(u.Key) == nil},
 		}
 		if len(u.Protocols) > 0 {
-			p["protocols"] = u.Protocols
+			p.Set("protocols", u.Protocols)
 		}
 		if u.Extensions != "" {
-			p["extensions"] = u.Extensions
+			p.Set("extensions", u.Extensions)
 		}
 		f.headEvent("ws-upgrade-request", p, cur)
 		if u.Key == "" || websocket.CheckKey(u.Key) != nil {
-			cur.add("ws-fault", Params{"fault": "bad-upgrade-key", "key": u.Key})
+			cur.add("ws-fault", Params{{"fault", "bad-upgrade-key"}, {"key", u.Key}})
 		}
 		if u.Version != "13" {
-			cur.add("ws-fault", Params{"fault": "bad-upgrade-version", "version": u.Version})
+			cur.add("ws-fault", Params{{"fault", "bad-upgrade-version"}, {"version", u.Version}})
 		}
 		f.skipBody(req.BodyLength())
 		if f.mode == modeHTTP {
@@ -185,12 +185,12 @@ func (f *flow) request(req *httpmsg.Request, head []byte, cur *PacketInfo) {
 		return
 	}
 	p := Params{
-		"method":       req.Method,
-		"path":         req.Target,
-		"http_version": req.Proto,
-		"host":         h.Get("Host"),
-		"length":       int64(len(head)),
-		"headers":      int64(len(h)),
+		{"method", req.Method},
+		{"path", req.Target},
+		{"http_version", req.Proto},
+		{"host", h.Get("Host")},
+		{"length", int64(len(head))},
+		{"headers", int64(len(h))},
 	}
 	f.headEvent("http-request", p, cur)
 	f.skipBody(req.BodyLength())
@@ -224,9 +224,9 @@ func (f *flow) body(off int64, b []byte, owner *PacketInfo, cur *PacketInfo) int
 		k, fin, err := f.chunked.Consume(b)
 		n, done = k, fin
 		if err != nil {
-			cur.add("http-malformed", Params{"error": "bad-chunked-body", "direction": f.role.String()})
+			cur.add("http-malformed", Params{{"error", "bad-chunked-body"}, {"direction", f.role.String()}})
 			f.mode = modeOpaque
-			f.opaqueParams = nil
+			f.opaqueEvent = eventRef{}
 			f.chunked = nil
 			if n == 0 {
 				return 0
@@ -274,35 +274,35 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 		u.ResponseHeaders = headers(h)
 		u.Succeeded = u.AcceptValid
 		p := Params{
-			"status":          int64(resp.StatusCode),
-			"reason":          resp.Reason,
-			"http_version":    resp.Proto,
-			"accept":          u.Accept,
-			"expected_accept": u.ExpectedAccept,
-			"accept_valid":    u.AcceptValid,
-			"length":          int64(len(head)),
-			"headers":         int64(len(h)),
+			{"status", int64(resp.StatusCode)},
+			{"reason", resp.Reason},
+			{"http_version", resp.Proto},
+			{"accept", u.Accept},
+			{"expected_accept", u.ExpectedAccept},
+			{"accept_valid", u.AcceptValid},
+			{"length", int64(len(head))},
+			{"headers", int64(len(h))},
 		}
 		if u.RequestPacket != 0 {
-			p["request_packet"] = u.RequestPacket
+			p.Set("request_packet", u.RequestPacket)
 		}
 		if u.Protocol != "" {
-			p["protocol"] = u.Protocol
+			p.Set("protocol", u.Protocol)
 		}
 		if u.ResponseExtensions != "" {
-			p["extensions"] = u.ResponseExtensions
+			p.Set("extensions", u.ResponseExtensions)
 		}
 		var faults []Params
 		if u.Key == "" {
-			p["request_missing"] = u.RequestPacket == 0
+			p.Set("request_missing", u.RequestPacket == 0)
 		}
 		if u.Accept == "" {
-			faults = append(faults, Params{"fault": "missing-accept"})
+			faults = append(faults, Params{{"fault", "missing-accept"}})
 		} else if u.ExpectedAccept != "" && !u.AcceptValid {
-			faults = append(faults, Params{"fault": "accept-mismatch", "accept": u.Accept, "expected_accept": u.ExpectedAccept})
+			faults = append(faults, Params{{"fault", "accept-mismatch"}, {"accept", u.Accept}, {"expected_accept", u.ExpectedAccept}})
 		}
 		if u.Protocol != "" && u.RequestPacket != 0 && !containsFold(u.Protocols, u.Protocol) {
-			faults = append(faults, Params{"fault": "protocol-not-offered", "protocol": u.Protocol})
+			faults = append(faults, Params{{"fault", "protocol-not-offered"}, {"protocol", u.Protocol}})
 		}
 		// permessage-deflate
 		respExts, errResp := websocket.ParseExtensions(h.Values("Sec-WebSocket-Extensions"))
@@ -316,7 +316,7 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 			if e == nil {
 				e = errNeg
 			}
-			faults = append(faults, Params{"fault": "extension-error", "error": e.Error()})
+			faults = append(faults, Params{{"fault", "extension-error"}, {"error", e.Error()}})
 		}
 		if dp != nil {
 			d := &DeflateParams{
@@ -332,11 +332,11 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 			}
 			cs.c.Deflate = d
 			cs.deflate = d
-			p["deflate"] = true
-			p["server_no_context_takeover"] = d.ServerNoContextTakeover
-			p["client_no_context_takeover"] = d.ClientNoContextTakeover
-			p["server_max_window_bits"] = int64(d.ServerMaxWindowBits)
-			p["client_max_window_bits"] = int64(d.ClientMaxWindowBits)
+			p.Set("deflate", true)
+			p.Set("server_no_context_takeover", d.ServerNoContextTakeover)
+			p.Set("client_no_context_takeover", d.ClientNoContextTakeover)
+			p.Set("server_max_window_bits", int64(d.ServerMaxWindowBits))
+			p.Set("client_max_window_bits", int64(d.ClientMaxWindowBits))
 		}
 		f.headEvent("ws-upgrade-response", p, cur)
 		for _, fp := range faults {
@@ -354,15 +354,15 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 		return
 	}
 	p := Params{
-		"status":       int64(resp.StatusCode),
-		"reason":       resp.Reason,
-		"http_version": resp.Proto,
-		"length":       int64(len(head)),
-		"headers":      int64(len(h)),
+		{"status", int64(resp.StatusCode)},
+		{"reason", resp.Reason},
+		{"http_version", resp.Proto},
+		{"length", int64(len(head))},
+		{"headers", int64(len(h))},
 	}
 	if u != nil && resp.StatusCode >= 200 {
-		p["upgrade_rejected"] = true
-		p["request_packet"] = u.RequestPacket
+		p.Set("upgrade_rejected", true)
+		p.Set("request_packet", u.RequestPacket)
 		u.ResponsePacket = cur.Number
 		u.ResponseLength = len(head)
 		u.Status, u.Reason = resp.StatusCode, resp.Reason

@@ -161,7 +161,7 @@ func TestGaps(t *testing.T) {
 		if fmt.Sprint(keys(res, map[string]bool{string(big.Data): true})) != fmt.Sprint(keys(whole, map[string]bool{bigWhole: true})) {
 			t.Errorf("the other messages differ from the whole capture's")
 		}
-		if !hasEvent(res, 55, "tcp-gap", Params{"bytes": 32768, "reason": "ack"}) || !hasEvent(res, 56, "tcp-previous-segment-missing", nil) {
+		if !hasEvent(res, 55, "tcp-gap", paramMap{"bytes": 32768, "reason": "ack"}) || !hasEvent(res, 56, "tcp-previous-segment-missing", nil) {
 			t.Errorf("packets 55, 56: %s | %s", eventsOf(res, 55), eventsOf(res, 56))
 		}
 	})

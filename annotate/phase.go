@@ -1,25 +1,47 @@
 package annotate
 
+import "slices"
+
 // add appends an event to the packet and brings its phase up to date. It
-// returns the event's parameters (never nil) so that the caller can add to
-// them later.
-func (pi *PacketInfo) add(kind string, p Params) Params {
-	if p == nil {
-		p = Params{}
-	}
-	pi.Events = append(pi.Events, Event{Kind: kind, Params: p})
+// returns a reference to the event so that the caller can add to its
+// parameters later.
+func (pi *PacketInfo) add(kind string, p Params) eventRef {
+	pi.Events = append(pi.Events, Event{Kind: kind, Params: fit(p)})
 	pi.Phase = choosePhase(pi)
-	return p
+	return eventRef{pi, len(pi.Events) - 1}
 }
 
 // addEvent appends a full event (with frame or message pointers).
 func (pi *PacketInfo) addEvent(e Event) {
-	if e.Params == nil {
-		e.Params = Params{}
-	}
+	e.Params = fit(e.Params)
 	pi.Events = append(pi.Events, e)
 	pi.Phase = choosePhase(pi)
 }
+
+// fit returns p without spare room: the events of a capture are kept to
+// the end.
+func fit(p Params) Params {
+	if cap(p) > len(p) {
+		return slices.Clone(p)
+	}
+	return p
+}
+
+// eventRef names an event of a packet, whose parameters may still change.
+// (Events are only ever appended to a packet, so the index stays good.)
+type eventRef struct {
+	pi *PacketInfo
+	i  int
+}
+
+// valid reports whether r names an event.
+func (r eventRef) valid() bool { return r.pi != nil }
+
+// get returns the named parameter.
+func (r eventRef) get(name string) any { return r.pi.Events[r.i].Params.Get(name) }
+
+// set sets the named parameter.
+func (r eventRef) set(name string, v any) { r.pi.Events[r.i].Params.Set(name, v) }
 
 // phaseOrder lists, most important first, the events that decide a
 // packet's phase. The first kind present wins.

@@ -2,28 +2,37 @@ package annotate
 
 import (
 	"bytes"
-	"hash/fnv"
+	"hash/maphash"
 	"time"
 )
 
 // relayIndex finds messages that a server relays: the same payload sent on
 // one connection shortly after it was received or sent on another.
 type relayIndex struct {
+	seed   maphash.Seed
 	window time.Duration
-	recent []*Message // data messages within the window, oldest first
+	recent []hashedMessage // data messages within the window, oldest first
 	byHash map[uint64][]*Message
 }
 
-func relayHash(m *Message) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte{m.Opcode})
+// hashedMessage is a message with its hash.
+type hashedMessage struct {
+	m   *Message
+	key uint64
+}
+
+// hash hashes a message's opcode and data.
+func (r *relayIndex) hash(m *Message) uint64 {
+	var h maphash.Hash
+	h.SetSeed(r.seed)
+	h.WriteByte(m.Opcode)
 	h.Write(m.Data)
 	return h.Sum64()
 }
 
-// add indexes a complete data message and links it to the message it
-// relays, if any.
-func (r *relayIndex) add(m *Message, cur *PacketInfo) {
+// add indexes a complete data message, whose hash is key, and links it
+// to the message it relays, if any.
+func (r *relayIndex) add(m *Message, key uint64, cur *PacketInfo) {
 	if r.window < 0 || len(m.Data) == 0 || m.Truncated {
 		return
 	}
@@ -31,7 +40,6 @@ func (r *relayIndex) add(m *Message, cur *PacketInfo) {
 		r.byHash = map[uint64][]*Message{}
 	}
 	r.prune(m.Time)
-	key := relayHash(m)
 	if m.From == Server {
 		var received, sent *Message
 		for _, c := range r.byHash[key] {
@@ -58,25 +66,24 @@ func (r *relayIndex) add(m *Message, cur *PacketInfo) {
 			m.RelayOf = origin
 			origin.Relays = append(origin.Relays, m)
 			cur.addEvent(Event{Kind: "ws-relay", Message: m, Params: Params{
-				"message":       m.Index,
-				"relay_of":      origin.Index,
-				"of_packet":     origin.Packet,
-				"of_connection": origin.Conn.ID,
-				"of_from":       origin.From.String(),
-				"delay_us":      m.Time.Sub(origin.Time).Microseconds(),
+				{"message", m.Index},
+				{"relay_of", origin.Index},
+				{"of_packet", origin.Packet},
+				{"of_connection", origin.Conn.ID},
+				{"of_from", origin.From.String()},
+				{"delay_us", m.Time.Sub(origin.Time).Microseconds()},
 			}})
 		}
 	}
-	r.recent = append(r.recent, m)
+	r.recent = append(r.recent, hashedMessage{m, key})
 	r.byHash[key] = append(r.byHash[key], m)
 }
 
 // prune forgets the messages older than the window before now.
 func (r *relayIndex) prune(now time.Time) {
 	i := 0
-	for i < len(r.recent) && now.Sub(r.recent[i].Time) > r.window {
-		old := r.recent[i]
-		k := relayHash(old)
+	for i < len(r.recent) && now.Sub(r.recent[i].m.Time) > r.window {
+		old, k := r.recent[i].m, r.recent[i].key
 		list := r.byHash[k]
 		for j, c := range list {
 			if c == old {
@@ -94,4 +101,35 @@ func (r *relayIndex) prune(now time.Time) {
 	if i > 0 {
 		r.recent = append(r.recent[:0], r.recent[i:]...)
 	}
+}
+
+// minShared is the least length of message data worth sharing between
+// messages with the same content.
+const minShared = 128
+
+// sharedData keeps one copy of each message content of at least minShared
+// bytes, so that messages that repeat one another (a server that sends
+// every client the same update, the same state pushed again and again)
+// hold one copy of it between them.
+type sharedData struct {
+	byHash map[uint64][]byte
+}
+
+// share returns data, or an earlier message's equal data with the same
+// hash key.
+func (s *sharedData) share(data []byte, key uint64) []byte {
+	if len(data) < minShared {
+		return data
+	}
+	if old, ok := s.byHash[key]; ok {
+		if bytes.Equal(old, data) {
+			return old
+		}
+		return data
+	}
+	if s.byHash == nil {
+		s.byHash = map[uint64][]byte{}
+	}
+	s.byHash[key] = data
+	return data
 }

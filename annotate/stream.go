@@ -128,12 +128,12 @@ func clip(b []byte, n int64) []byte {
 // retransmitted notes a segment whose bytes (all, or the first overlap
 // bytes) went by before.
 func (st *stream) retransmitted(pi *PacketInfo, start, end, overlap int64) {
-	p := Params{"bytes": end - start}
+	p := Params{{"bytes", end - start}}
 	if overlap > 0 {
-		p["overlap"] = overlap
+		p.Set("overlap", overlap)
 	}
 	if orig := st.firstCarrier(start); orig != nil {
-		p["original"] = orig.Number
+		p.Set("original", orig.Number)
 	}
 	pi.add("tcp-retransmission", p)
 }
@@ -146,7 +146,7 @@ func (st *stream) retransmitted(pi *PacketInfo, start, end, overlap int64) {
 func (st *stream) late(pi *PacketInfo, start, end int64) {
 	peer := st.cs.streams[st.role.Peer()]
 	if peer.dupAcks >= 2 && peer.haveLast && st.offsetOf(peer.lastAck) == start {
-		pi.add("tcp-retransmission", Params{"bytes": end - start, "fast": true, "first_copy_missing": true})
+		pi.add("tcp-retransmission", Params{{"bytes", end - start}, {"fast", true}, {"first_copy_missing", true}})
 		return
 	}
 	threshold := 3 * time.Millisecond
@@ -154,10 +154,10 @@ func (st *stream) late(pi *PacketInfo, start, end int64) {
 		threshold = st.cs.irtt
 	}
 	if pi.Time.Sub(st.maxTime) < threshold && end != st.maxEnd {
-		pi.add("tcp-out-of-order", Params{"bytes": end - start, "later_bytes": st.maxEnd - end})
+		pi.add("tcp-out-of-order", Params{{"bytes", end - start}, {"later_bytes", st.maxEnd - end}})
 		return
 	}
-	pi.add("tcp-retransmission", Params{"bytes": end - start, "first_copy_missing": true})
+	pi.add("tcp-retransmission", Params{{"bytes", end - start}, {"first_copy_missing", true}})
 }
 
 // firstCarrier returns the packet that first carried the byte at off, if it
@@ -273,7 +273,7 @@ func (st *stream) gapTo(cur *PacketInfo, off int64, why string) (total int64) {
 		}
 		n := upTo - st.next
 		if cur != nil {
-			cur.add("tcp-gap", Params{"bytes": n, "stream_offset": st.next, "reason": why, "direction": st.role.String()})
+			cur.add("tcp-gap", Params{{"bytes", n}, {"stream_offset", st.next}, {"reason", why}, {"direction", st.role.String()}})
 		}
 		st.flow.gap(st.next, n, cur)
 		st.addGapBytes(n)

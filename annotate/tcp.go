@@ -38,7 +38,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		p := synParams(t)
 		pi.add("tcp-handshake-1", p)
 		if retrans {
-			pi.add("tcp-retransmission", Params{"bytes": int64(0), "syn": true})
+			pi.add("tcp-retransmission", Params{{"bytes", int64(0)}, {"syn", true}})
 		}
 	case syn && ack:
 		retrans := cs.synAckSeen && t.Seq == c.ServerISN
@@ -53,10 +53,10 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 			peer.setBase(t.Ack)
 		}
 		p := synParams(t)
-		p["ack"] = pi.Ack
+		p.Set("ack", pi.Ack)
 		pi.add("tcp-handshake-2", p)
 		if retrans {
-			pi.add("tcp-retransmission", Params{"bytes": int64(0), "syn": true})
+			pi.add("tcp-retransmission", Params{{"bytes", int64(0)}, {"syn", true}})
 		}
 	}
 	if !st.haveBase {
@@ -75,7 +75,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		seen = st.finOff + 1 // the FIN takes a sequence number
 	}
 	if !rst && !syn && start > seen {
-		pi.add("tcp-previous-segment-missing", Params{"missing_bytes": start - seen})
+		pi.add("tcp-previous-segment-missing", Params{{"missing_bytes", start - seen}})
 		if wire == 0 {
 			st.maxEnd, st.maxTime = start, pi.Time
 			st.gapTo(pi, start, "seq")
@@ -83,7 +83,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 	}
 
 	if wire > len(d.Payload) {
-		pi.add("tcp-truncated", Params{"captured": int64(len(d.Payload)), "length": int64(wire)})
+		pi.add("tcp-truncated", Params{{"captured", int64(len(d.Payload))}, {"length", int64(wire)}})
 	}
 
 	// Acknowledgement: what it acknowledges, and whether it reveals bytes
@@ -101,7 +101,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		}
 		if dataEnd > peer.next && (!syn || cs.synSeen) && !rst {
 			if n := peer.gapTo(pi, dataEnd, "ack"); n > 0 {
-				pi.add("tcp-ack-unseen", Params{"bytes": n})
+				pi.add("tcp-ack-unseen", Params{{"bytes", n}})
 			}
 		}
 		newly, ackedPkts, ackedFin = peer.ackedBy(ackOff)
@@ -114,25 +114,25 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		if cs.synSeen {
 			cs.irtt = pi.Time.Sub(cs.synTime)
 		}
-		pi.add("tcp-handshake-3", Params{"ack": pi.Ack})
+		pi.add("tcp-handshake-3", Params{{"ack", pi.Ack}})
 		handled = true
 	}
 
 	// Keep-alive: one byte (or none) just below what was already sent.
 	if !syn && !fin && !rst && wire <= 1 && st.next > 0 && start == st.next-1 && (wire == 0 || start+1 <= st.maxEnd) {
-		pi.add("tcp-keepalive", Params{"bytes": int64(wire)})
+		pi.add("tcp-keepalive", Params{{"bytes", int64(wire)}})
 		st.lastKeepAlive = pi.Number
 		handled = true
 		wire = -1 // do not deliver
 	} else if pure && peer.lastKeepAlive != 0 && st.haveLast && t.Ack == st.lastAck && peer.lastKeepAlive > st.lastAckPkt {
-		pi.add("tcp-keepalive", Params{"reply": true, "probe": peer.lastKeepAlive})
+		pi.add("tcp-keepalive", Params{{"reply", true}, {"probe", peer.lastKeepAlive}})
 		handled = true
 	}
 
 	if rst {
 		p := Params{}
 		if ack {
-			p["ack"] = pi.Ack
+			p.Set("ack", pi.Ack)
 		}
 		pi.add("tcp-reset", p)
 		if c.Teardown == "" || !cs.closed {
@@ -180,21 +180,21 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 
 // synParams lists the parameters of a SYN or SYN-ACK.
 func synParams(t *decode.TCP) Params {
-	p := Params{"isn": t.Seq, "window": int64(t.Window)}
+	p := Params{{"isn", t.Seq}, {"window", int64(t.Window)}}
 	for _, o := range t.Options {
 		switch o.Kind {
 		case decode.OptMSS:
 			if len(o.Data) >= 2 {
-				p["mss"] = int64(binary.BigEndian.Uint16(o.Data))
+				p.Set("mss", int64(binary.BigEndian.Uint16(o.Data)))
 			}
 		case decode.OptWScale:
 			if len(o.Data) >= 1 {
-				p["wscale"] = int64(o.Data[0])
+				p.Set("wscale", int64(o.Data[0]))
 			}
 		case decode.OptSACKPerm:
-			p["sack_permitted"] = true
+			p.Set("sack_permitted", true)
 		case decode.OptTimestamp:
-			p["timestamps"] = true
+			p.Set("timestamps", true)
 		}
 	}
 	return p
@@ -220,14 +220,14 @@ func (st *stream) readOptions(t *decode.TCP) {
 // pureAck classifies a segment without payload, SYN, FIN or RST.
 func (cs *connState) pureAck(pi *PacketInfo, st, peer *stream, t *decode.TCP, ackOff, newly int64, pkts []*PacketInfo, fin bool) {
 	if t.Flags&decode.ACK == 0 {
-		pi.add("tcp-data", Params{"bytes": int64(0)})
+		pi.add("tcp-data", Params{{"bytes", int64(0)}})
 		return
 	}
 	// Window updates and duplicate ACKs, as Wireshark tells them: the same
 	// sequence and acknowledgement numbers as this end's previous segment.
 	if st.haveLast && t.Ack == st.lastAck && st.offsetOf(t.Seq) == st.maxEnd && newly == 0 && !fin && t.Window != 0 {
 		if t.Window != st.lastWin {
-			pi.add("tcp-window-update", Params{"window": pi.Window, "previous": scaleWindow(st, peer, st.lastWin)})
+			pi.add("tcp-window-update", Params{{"window", pi.Window}, {"previous", scaleWindow(st, peer, st.lastWin)}})
 			st.dupAcks = 0
 			return
 		}
@@ -235,7 +235,7 @@ func (cs *connState) pureAck(pi *PacketInfo, st, peer *stream, t *decode.TCP, ac
 		if st.dupAcks == 1 {
 			st.dupOf = st.lastAckPkt
 		}
-		pi.add("tcp-dup-ack", Params{"ack": pi.Ack, "count": int64(st.dupAcks), "original": st.dupOf})
+		pi.add("tcp-dup-ack", Params{{"ack", pi.Ack}, {"count", int64(st.dupAcks)}, {"original", st.dupOf}})
 		pi.add("ack", ackParams(pi, 0, nil, false))
 		return
 	}
@@ -252,7 +252,7 @@ func scaleWindow(st, peer *stream, w uint16) int64 {
 
 // ackParams describes what an ACK newly acknowledges.
 func ackParams(pi *PacketInfo, bytes int64, pkts []*PacketInfo, fin bool) Params {
-	p := Params{"ack": pi.Ack, "acked_bytes": bytes}
+	p := Params{{"ack", pi.Ack}, {"acked_bytes", bytes}}
 	if len(pkts) > 0 {
 		nums := make([]int, 0, len(pkts))
 		var last *PacketInfo
@@ -260,11 +260,11 @@ func ackParams(pi *PacketInfo, bytes int64, pkts []*PacketInfo, fin bool) Params
 			nums = append(nums, q.Number)
 			last = q
 		}
-		p["acked_packets"] = nums
-		p["acked_phase"] = string(contentPhase(last))
+		p.Set("acked_packets", nums)
+		p.Set("acked_phase", string(contentPhase(last)))
 	}
 	if fin {
-		p["acked_fin"] = true
+		p.Set("acked_fin", true)
 	}
 	return p
 }
@@ -274,9 +274,9 @@ func (cs *connState) finSeen(pi *PacketInfo, from Role, finOff, ackOff int64, ac
 	st, ps := cs.streams[from], cs.streams[from.Peer()]
 	if st.fin {
 		if finOff == st.finOff && pi.PayloadLength == 0 {
-			p := Params{"bytes": int64(0), "fin": true}
+			p := Params{{"bytes", int64(0)}, {"fin", true}}
 			if f := cs.finPkt[from]; f != nil {
-				p["original"] = f.Number
+				p.Set("original", f.Number)
 			}
 			pi.add("tcp-retransmission", p)
 		}
@@ -286,14 +286,14 @@ func (cs *connState) finSeen(pi *PacketInfo, from Role, finOff, ackOff int64, ac
 	st.logFin(pi, finOff)
 	cs.finPkt[from] = pi
 	cs.tdSteps++
-	p := Params{"fin": true, "step": int64(cs.tdSteps)}
+	p := Params{{"fin", true}, {"step", int64(cs.tdSteps)}}
 	other := from.Peer()
 	if cs.finPkt[other] == nil {
-		p["first"] = true
+		p.Set("first", true)
 	} else {
 		acksFirst := ack && ps.fin && ackOff > ps.finOff
 		if acksFirst {
-			p["acks_fin"] = true
+			p.Set("acks_fin", true)
 		}
 		var pattern string
 		switch {
@@ -304,15 +304,13 @@ func (cs *connState) finSeen(pi *PacketInfo, from Role, finOff, ackOff int64, ac
 		default:
 			pattern = "three-way"
 		}
-		cs.tdParams = append(cs.tdParams, p)
-		pi.add("tcp-teardown", p)
+		cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
 		if cs.c.Teardown != "reset" {
 			cs.setTeardown(pattern)
 		}
 		return
 	}
-	cs.tdParams = append(cs.tdParams, p)
-	pi.add("tcp-teardown", p)
+	cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
 }
 
 // finAcknowledged handles an acknowledgement from one end that may cover
@@ -337,18 +335,17 @@ func (cs *connState) finAcknowledged(pi *PacketInfo, from Role, ackOff int64, is
 		return false
 	}
 	cs.tdSteps++
-	p := Params{"fin": false, "acks_fin": true, "step": int64(cs.tdSteps)}
+	p := Params{{"fin", false}, {"acks_fin", true}, {"step", int64(cs.tdSteps)}}
 	if f := cs.finPkt[other]; f != nil {
-		p["acked_packet"] = f.Number
+		p.Set("acked_packet", f.Number)
 	}
 	if cs.finAcked[from] {
-		p["last"] = true
+		p.Set("last", true)
 	}
 	if t := cs.c.Teardown; t != "" && t != "reset" {
-		p["pattern"] = t
+		p.Set("pattern", t)
 	}
-	cs.tdParams = append(cs.tdParams, p)
-	pi.add("tcp-teardown", p)
+	cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
 	return true
 }
 
@@ -359,7 +356,7 @@ func (cs *connState) setTeardown(pattern string) {
 	if pattern == "reset" || pattern == "half-closed" {
 		return
 	}
-	for _, p := range cs.tdParams {
-		p["pattern"] = pattern
+	for _, e := range cs.teardowns {
+		e.set("pattern", pattern)
 	}
 }

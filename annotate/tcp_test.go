@@ -157,7 +157,10 @@ func compareAnalysisFile(t *testing.T, file string, res *Result, known map[int]s
 
 // hasEvent reports whether packet n has an event of the kind whose
 // parameters include want.
-func hasEvent(res *Result, n int, kind string, want Params) bool {
+// paramMap lists event parameters to look for.
+type paramMap map[string]any
+
+func hasEvent(res *Result, n int, kind string, want paramMap) bool {
 	if n < 1 || n > len(res.Packets) {
 		return false
 	}
@@ -167,7 +170,7 @@ func hasEvent(res *Result, n int, kind string, want Params) bool {
 		}
 		ok := true
 		for k, v := range want {
-			if fmt.Sprint(e.Params[k]) != fmt.Sprint(v) {
+			if fmt.Sprint(e.Params.Get(k)) != fmt.Sprint(v) {
 				ok = false
 			}
 		}
@@ -198,7 +201,7 @@ func TestTCPScenarios(t *testing.T) {
 	type check struct {
 		packet int
 		kind   string
-		params Params
+		params paramMap
 	}
 	for _, tc := range []struct {
 		name     string
@@ -229,12 +232,12 @@ func TestTCPScenarios(t *testing.T) {
 				c.send(Server, rfcUnmaskedHello)
 			},
 			checks: []check{
-				{5, "tcp-previous-segment-missing", Params{"missing_bytes": 60}},
-				{6, "tcp-out-of-order", Params{"bytes": 60}},
-				{6, "ws-upgrade-request", Params{"key": "dGhlIHNhbXBsZSBub25jZQ==", "path": "/chat", "packets": []int{4, 6, 5}}},
-				{4, "ws-upgrade-request", Params{"part": true, "completed_by": 6}},
-				{7, "ack", Params{"acked_bytes": len(rfcRequest), "acked_packets": []int{4, 6, 5}}},
-				{8, "ws-upgrade-response", Params{"accept_valid": true, "protocol": "chat", "expected_accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
+				{5, "tcp-previous-segment-missing", paramMap{"missing_bytes": 60}},
+				{6, "tcp-out-of-order", paramMap{"bytes": 60}},
+				{6, "ws-upgrade-request", paramMap{"key": "dGhlIHNhbXBsZSBub25jZQ==", "path": "/chat", "packets": []int{4, 6, 5}}},
+				{4, "ws-upgrade-request", paramMap{"part": true, "completed_by": 6}},
+				{7, "ack", paramMap{"acked_bytes": len(rfcRequest), "acked_packets": []int{4, 6, 5}}},
+				{8, "ws-upgrade-response", paramMap{"accept_valid": true, "protocol": "chat", "expected_accept": "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="}},
 			},
 			messages: []string{"client:text:Hello", "server:text:Hello"},
 			phases:   map[int]Phase{4: PhaseUpgradeRequest, 5: PhaseUpgradeRequest, 6: PhaseOutOfOrder, 7: PhaseAck},
@@ -253,10 +256,10 @@ func TestTCPScenarios(t *testing.T) {
 				c.ack(Server) // 12
 			},
 			checks: []check{
-				{9, "tcp-retransmission", Params{"bytes": 11, "original": 8}},
-				{11, "tcp-retransmission", Params{"overlap": 6, "original": 10}},
-				{11, "ws-data", Params{"opcode_name": "text", "packets": []int{10, 11}}},
-				{11, "ws-control", Params{"opcode_name": "pong"}},
+				{9, "tcp-retransmission", paramMap{"bytes": 11, "original": 8}},
+				{11, "tcp-retransmission", paramMap{"overlap": 6, "original": 10}},
+				{11, "ws-data", paramMap{"opcode_name": "text", "packets": []int{10, 11}}},
+				{11, "ws-control", paramMap{"opcode_name": "pong"}},
 			},
 			messages: []string{"client:text:Hello", "client:text:Hello", "client:pong:Hello"},
 			phases:   map[int]Phase{8: PhaseWSData, 9: PhaseRetransmission, 10: PhaseWSData, 12: PhaseAck},
@@ -280,11 +283,11 @@ func TestTCPScenarios(t *testing.T) {
 				c.ack(Client)                                                                                                // 15
 			},
 			checks: []check{
-				{10, "tcp-keepalive", Params{"bytes": 0}},
-				{11, "tcp-keepalive", Params{"reply": true, "probe": 10}},
+				{10, "tcp-keepalive", paramMap{"bytes": 0}},
+				{11, "tcp-keepalive", paramMap{"reply": true, "probe": 10}},
 				{12, "tcp-zero-window", nil},
-				{13, "tcp-window-update", Params{"window": 1024 << 7}},
-				{14, "tcp-keepalive", Params{"bytes": 1}},
+				{13, "tcp-window-update", paramMap{"window": 1024 << 7}},
+				{14, "tcp-keepalive", paramMap{"bytes": 1}},
 			},
 			messages: []string{"server:ping:Hello"},
 			phases:   map[int]Phase{10: PhaseKeepAlive, 11: PhaseKeepAlive, 13: PhaseWindowUpdate, 14: PhaseKeepAlive},
@@ -305,11 +308,11 @@ func TestTCPScenarios(t *testing.T) {
 				c.ack(Client) // 15
 			},
 			checks: []check{
-				{9, "tcp-previous-segment-missing", Params{"missing_bytes": 7}},
-				{12, "tcp-dup-ack", Params{"count": 1, "original": 10}},
-				{13, "tcp-dup-ack", Params{"count": 2, "original": 10}},
-				{14, "tcp-retransmission", Params{"fast": true}},
-				{15, "ack", Params{"acked_bytes": 21, "acked_packets": []int{14, 9, 11}}},
+				{9, "tcp-previous-segment-missing", paramMap{"missing_bytes": 7}},
+				{12, "tcp-dup-ack", paramMap{"count": 1, "original": 10}},
+				{13, "tcp-dup-ack", paramMap{"count": 2, "original": 10}},
+				{14, "tcp-retransmission", paramMap{"fast": true}},
+				{15, "ack", paramMap{"acked_bytes": 21, "acked_packets": []int{14, 9, 11}}},
 			},
 			messages: []string{"server:text:Hello", "server:text:Hello", "server:ping:Hello", "server:text:Hello"},
 		},
@@ -323,8 +326,8 @@ func TestTCPScenarios(t *testing.T) {
 				c.ack(Server)                                       // 10: acks the unseen bytes
 			},
 			checks: []check{
-				{9, "tcp-previous-segment-missing", Params{"missing_bytes": 11}},
-				{10, "tcp-gap", Params{"bytes": 11, "reason": "ack"}},
+				{9, "tcp-previous-segment-missing", paramMap{"missing_bytes": 11}},
+				{10, "tcp-gap", paramMap{"bytes": 11, "reason": "ack"}},
 			},
 			messages: []string{"client:text:Hello", "client:text:Hello", "client:text:Hello"},
 		},

@@ -68,10 +68,55 @@ const (
 	phaseNone            Phase = ""
 )
 
-// Params holds an event's parameters by name. Values are string, bool, int,
-// int64, uint64, []int or []string; the package documentation lists every
-// kind's parameters.
-type Params map[string]any
+// Params holds an event's parameters, each name at most once, in no
+// particular order. Values are string, bool, int, int64, uint32, uint64,
+// []int or []string; the package documentation lists every kind's
+// parameters. (A list takes far less memory than a map for the few
+// parameters of an event, and a capture has many events.)
+type Params []Param
+
+// Param is one parameter of an event.
+type Param struct {
+	Name  string
+	Value any
+}
+
+// Get returns the value of the named parameter, nil when it is absent.
+func (p Params) Get(name string) any {
+	v, _ := p.Lookup(name)
+	return v
+}
+
+// Lookup returns the value of the named parameter and whether it is
+// present.
+func (p Params) Lookup(name string) (any, bool) {
+	for i := range p {
+		if p[i].Name == name {
+			return p[i].Value, true
+		}
+	}
+	return nil, false
+}
+
+// Set sets the named parameter, adding it when it is absent.
+func (p *Params) Set(name string, v any) {
+	for i := range *p {
+		if (*p)[i].Name == name {
+			(*p)[i].Value = v
+			return
+		}
+	}
+	*p = append(*p, Param{name, v})
+}
+
+// Map returns the parameters as a map.
+func (p Params) Map() map[string]any {
+	m := make(map[string]any, len(p))
+	for _, kv := range p {
+		m[kv.Name] = kv.Value
+	}
+	return m
+}
 
 // Event is one thing a packet does or shows: a step of a handshake, a frame it
 // completes, a fault. Kind is a stable lowercase-hyphenated name (see the
@@ -88,7 +133,7 @@ type Event struct {
 // Int returns the named parameter as an int64, or 0 when it is absent or
 // not an integer.
 func (e Event) Int(name string) int64 {
-	switch v := e.Params[name].(type) {
+	switch v := e.Params.Get(name).(type) {
 	case int:
 		return int64(v)
 	case int64:
@@ -108,13 +153,13 @@ func (e Event) Int(name string) int64 {
 // String returns the named parameter as a string, or "" when it is absent or
 // not a string.
 func (e Event) String(name string) string {
-	s, _ := e.Params[name].(string)
+	s, _ := e.Params.Get(name).(string)
 	return s
 }
 
 // Bool returns the named parameter as a bool, false when absent.
 func (e Event) Bool(name string) bool {
-	b, _ := e.Params[name].(bool)
+	b, _ := e.Params.Get(name).(bool)
 	return b
 }
 
@@ -290,6 +335,14 @@ type PacketInfo struct {
 	// announced a scale factor (WindowScaled).
 	Window       int64
 	WindowScaled bool
+
+	// HasTCP reports a TCP header, whose flags are TCPFlags;
+	// LinkHeaderLength is how many bytes of Packet.Data the link-layer
+	// header takes. They repeat what Decoded says, for when
+	// Options.DropDecoded leaves Decoded nil.
+	HasTCP           bool
+	TCPFlags         decode.TCPFlags
+	LinkHeaderLength uint16
 }
 
 // Event returns the first event of the given kind, and whether there is one.

@@ -28,8 +28,8 @@ type wsFlow struct {
 	// context for faults.
 	lostStart bool
 	hunting   bool
-	parts     []Params // ws-frame-part events of the frame in progress
-	msgFrames []*Frame // frames of the data message in progress
+	parts     []eventRef // ws-frame-part events of the frame in progress
+	msgFrames []*Frame   // frames of the data message in progress
 }
 
 func wsRole(r Role) websocket.Role {
@@ -94,11 +94,11 @@ func (w *wsFlow) feed(off int64, b []byte, owner *PacketInfo, payOff int, cur *P
 	w.drain(cur)
 	if end := off + int64(len(b)); end > w.lastEnd && !w.hunting {
 		n := end - max(off, w.lastEnd)
-		if k := len(w.parts); k > 0 && w.parts[k-1]["packet"] == owner.Number {
-			w.parts[k-1]["bytes"] = w.parts[k-1]["bytes"].(int64) + n
+		if k := len(w.parts); k > 0 && w.parts[k-1].get("packet") == owner.Number {
+			w.parts[k-1].set("bytes", w.parts[k-1].get("bytes").(int64)+n)
 			return
 		}
-		p := owner.add("ws-frame-part", Params{"bytes": n, "packet": owner.Number, "frame_offset": max(off, w.lastEnd) - w.lastEnd})
+		p := owner.add("ws-frame-part", Params{{"bytes", n}, {"packet", owner.Number}, {"frame_offset", max(off, w.lastEnd) - w.lastEnd}})
 		w.parts = append(w.parts, p)
 	}
 }
@@ -134,7 +134,7 @@ func (w *wsFlow) drain(cur *PacketInfo) {
 			w.parts = nil
 			w.msgFrames = nil
 			if cur != nil {
-				cur.add("ws-sync-lost", Params{"stream_offset": se.Offset, "gap_bytes": se.Gap, "direction": w.f.role.String()})
+				cur.add("ws-sync-lost", Params{{"stream_offset", se.Offset}, {"gap_bytes", se.Gap}, {"direction", w.f.role.String()}})
 			}
 			continue
 		}
@@ -228,10 +228,10 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 
 	// Parts seen while the frame was in progress.
 	for _, p := range w.parts {
-		p["frame"] = fr.Index
-		p["opcode_name"] = fr.OpcodeName()
-		p["control"] = fr.IsControl()
-		p["completed_by"] = cur.Number
+		p.set("frame", fr.Index)
+		p.set("opcode_name", fr.OpcodeName())
+		p.set("control", fr.IsControl())
+		p.set("completed_by", cur.Number)
 	}
 	w.parts = nil
 	for _, pi := range carriers {
@@ -239,7 +239,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 			continue
 		}
 		if _, ok := pi.Event("ws-frame-part"); !ok {
-			pi.add("ws-frame-part", Params{"frame": fr.Index, "opcode_name": fr.OpcodeName(), "control": fr.IsControl(), "completed_by": cur.Number, "packet": pi.Number})
+			pi.add("ws-frame-part", Params{{"frame", fr.Index}, {"opcode_name", fr.OpcodeName()}, {"control", fr.IsControl()}, {"completed_by", cur.Number}, {"packet", pi.Number}})
 		}
 	}
 	w.lastEnd = wf.End
@@ -249,35 +249,35 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 
 	// The frame's event.
 	p := Params{
-		"frame":          fr.Index,
-		"fin":            fr.FIN,
-		"rsv":            int64(fr.RSV),
-		"opcode":         int64(fr.Opcode),
-		"opcode_name":    fr.OpcodeName(),
-		"masked":         fr.Masked,
-		"payload_length": clampInt64(fr.PayloadLength),
-		"length_bits":    int64(fr.LengthBits),
-		"header_length":  int64(fr.HeaderLength),
+		{"frame", fr.Index},
+		{"fin", fr.FIN},
+		{"rsv", int64(fr.RSV)},
+		{"opcode", int64(fr.Opcode)},
+		{"opcode_name", fr.OpcodeName()},
+		{"masked", fr.Masked},
+		{"payload_length", clampInt64(fr.PayloadLength)},
+		{"length_bits", int64(fr.LengthBits)},
+		{"header_length", int64(fr.HeaderLength)},
 	}
 	if fr.Masked {
-		p["mask_key"] = hex.EncodeToString(fr.MaskKey[:])
+		p.Set("mask_key", hex.EncodeToString(fr.MaskKey[:]))
 	}
 	if len(carriers) > 1 {
 		nums := make([]int, len(carriers))
 		for i, c := range carriers {
 			nums[i] = c.Number
 		}
-		p["packets"] = nums
+		p.Set("packets", nums)
 	}
 	if wf.Resynced {
-		p["resynced"] = true
+		p.Set("resynced", true)
 	}
 	if !fr.Complete {
-		p["complete"] = false
-		p["missing_bytes"] = wf.Missing
+		p.Set("complete", false)
+		p.Set("missing_bytes", wf.Missing)
 	}
 	if wf.Truncated {
-		p["truncated"] = true
+		p.Set("truncated", true)
 	}
 	kind := "ws-data"
 	if fr.IsControl() {
@@ -286,13 +286,13 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 		case websocket.OpClose:
 			code, reason, _ := websocket.ParseClosePayload(fr.Payload)
 			if code != 0 {
-				p["close_code"] = int64(code)
-				p["close_code_name"] = websocket.CloseCodeName(code)
-				p["close_reason"] = reason
+				p.Set("close_code", int64(code))
+				p.Set("close_code_name", websocket.CloseCodeName(code))
+				p.Set("close_reason", reason)
 			}
 		case websocket.OpPing, websocket.OpPong:
 			if utf8.Valid(fr.Payload) {
-				p["payload_text"] = string(fr.Payload)
+				p.Set("payload_text", string(fr.Payload))
 			}
 		}
 	}
@@ -317,11 +317,11 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	msg, faults := w.asm.Add(wf)
 	for _, ft := range wf.Faults {
 		fr.Faults = append(fr.Faults, string(ft.Kind))
-		cur.addEvent(Event{Kind: "ws-fault", Params: Params{"fault": string(ft.Kind), "detail": ft.Detail, "frame": fr.Index}, Frame: fr})
+		cur.addEvent(Event{Kind: "ws-fault", Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
 	}
 	for _, ft := range faults {
 		fr.Faults = append(fr.Faults, string(ft.Kind))
-		cur.addEvent(Event{Kind: "ws-fault", Params: Params{"fault": string(ft.Kind), "detail": ft.Detail, "frame": fr.Index}, Frame: fr})
+		cur.addEvent(Event{Kind: "ws-fault", Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
 	}
 	if msg == nil {
 		return
@@ -389,45 +389,47 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	cur.Messages = append(cur.Messages, m)
 
 	p := Params{
-		"message":     m.Index,
-		"opcode":      int64(m.Opcode),
-		"opcode_name": m.OpcodeName(),
-		"fragments":   int64(len(frames)),
-		"compressed":  m.Compressed,
-		"size":        m.Size,
-		"wire_size":   m.WireSize,
+		{"message", m.Index},
+		{"opcode", int64(m.Opcode)},
+		{"opcode_name", m.OpcodeName()},
+		{"fragments", int64(len(frames))},
+		{"compressed", m.Compressed},
+		{"size", m.Size},
+		{"wire_size", m.WireSize},
 	}
 	if len(frames) > 0 {
 		fi := make([]int, len(frames))
 		for i, fr := range frames {
 			fi[i] = fr.Index
 		}
-		p["frames"] = fi
-		p["first_packet"] = frames[0].FirstPacket
+		p.Set("frames", fi)
+		p.Set("first_packet", frames[0].FirstPacket)
 	}
 	if msg.Opcode == websocket.OpText {
-		p["utf8_valid"] = m.ValidUTF8
-		p["json"] = m.JSON
+		p.Set("utf8_valid", m.ValidUTF8)
+		p.Set("json", m.JSON)
 	}
 	if m.Truncated {
-		p["truncated"] = true
+		p.Set("truncated", true)
 	}
 	if m.Incomplete {
-		p["incomplete"] = true
+		p.Set("incomplete", true)
 	}
 	if msg.Opcode == websocket.OpClose {
-		p["close_code"] = int64(m.CloseCode)
+		p.Set("close_code", int64(m.CloseCode))
 		if m.CloseCode != 0 {
-			p["close_code_name"] = websocket.CloseCodeName(uint16(m.CloseCode))
+			p.Set("close_code_name", websocket.CloseCodeName(uint16(m.CloseCode)))
 		}
-		p["close_reason"] = m.CloseReason
+		p.Set("close_reason", m.CloseReason)
 	}
 	cur.addEvent(Event{Kind: "ws-message", Params: p, Message: m})
 	if m.CapHit && m.Compressed {
-		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{"message": m.Index, "cap": a.opts.MaxMessageSize}, Message: m})
+		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})
 	}
 	if !websocket.Opcode(m.Opcode).IsControl() && !m.Incomplete {
-		a.relay.add(m, cur)
+		key := a.relay.hash(m)
+		m.Data = a.shared.share(m.Data, key)
+		a.relay.add(m, key, cur)
 	}
 }
 

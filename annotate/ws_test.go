@@ -137,7 +137,7 @@ func TestPermessageDeflate(t *testing.T) {
 		want     []string
 		deflate  DeflateParams
 		capHit   bool
-		checkEvt Params
+		checkEvt paramMap
 	}{
 		{
 			name:    "context takeover",
@@ -162,7 +162,7 @@ func TestPermessageDeflate(t *testing.T) {
 			frames:   [][]byte{mustHex("4103f248cd"), mustHex("8004c9c90700")},
 			want:     []string{"Hello"},
 			deflate:  DeflateParams{ServerMaxWindowBits: 15, ClientMaxWindowBits: 15},
-			checkEvt: Params{"fragments": 2, "compressed": true},
+			checkEvt: paramMap{"fragments": 2, "compressed": true},
 		},
 		{
 			name:    "window bits",
@@ -267,13 +267,13 @@ func TestFailedUpgradesAndPlainHTTP(t *testing.T) {
 			if fmt.Sprint(phases) != fmt.Sprint(want) {
 				t.Errorf("phases %v\nwant   %v", phases, want)
 			}
-			if !hasEvent(res, 7, "http-response", Params{"status": tc.status, "upgrade_rejected": true, "request_packet": 5, "packets": []int{6, 7}}) {
+			if !hasEvent(res, 7, "http-response", paramMap{"status": tc.status, "upgrade_rejected": true, "request_packet": 5, "packets": []int{6, 7}}) {
 				t.Errorf("packet 7: %s", eventsOf(res, 7))
 			}
-			if !hasEvent(res, 8, "http-request", Params{"method": "GET", "path": "/index.html"}) {
+			if !hasEvent(res, 8, "http-request", paramMap{"method": "GET", "path": "/index.html"}) {
 				t.Errorf("packet 8: %s", eventsOf(res, 8))
 			}
-			if !hasEvent(res, 9, "http-response", Params{"status": 200}) {
+			if !hasEvent(res, 9, "http-response", paramMap{"status": 200}) {
 				t.Errorf("packet 9: %s", eventsOf(res, 9))
 			}
 			conn := res.Connections[0]

@@ -3,6 +3,9 @@
 # process, several runs each; prints wall time, peak memory and the ratios.
 #
 #   bash bench/bench.sh [PACKETS] [RUNS]
+#
+# A second part times wstrace render (JSON, Markdown, HTML) against tshark
+# -T json and tshark -V on a capture of RENDER_PACKETS packets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 packets=${1:-1000000}
@@ -41,3 +44,22 @@ fi
 ratio() { awk -v a="$(cut -d' ' -f$3 "$out/result-$1")" -v b="$(cut -d' ' -f$3 "$out/result-$2")" 'BEGIN{printf "%.2f", a/b}'; }
 echo "wstrace dump -A / tcpdump -n -A: time x$(ratio wstrace-dump-A tcpdump-nA 1), memory x$(ratio wstrace-dump-A tcpdump-nA 2)"
 echo "wstrace dump    / tcpdump -n:    time x$(ratio wstrace-dump tcpdump-n 1), memory x$(ratio wstrace-dump tcpdump-n 2)"
+
+# The tutorial page: wstrace render against tshark's dissection of the same
+# WebSocket capture (tshark decodes port 9001 as WebSocket), on a smaller
+# file: RENDER_PACKETS packets (default 100,000). BENCH_RENDER=0 skips it.
+if [ "${BENCH_RENDER:-1}" = 1 ] && command -v tshark >/dev/null; then
+	rpackets=${RENDER_PACKETS:-100000}
+	rbig="$out/big-$rpackets.pcap"
+	[ -f "$rbig" ] || go run ./bench/mkcapture -in testdata/chromium-ws-deflate.pcap -n "$rpackets" -o "$rbig"
+	ls -l "$rbig"
+	measure render-json "$out/wstrace" render --format json "$rbig"
+	measure render-md "$out/wstrace" render -o "$out/render.md" "$rbig"
+	measure render-html "$out/wstrace" render -o "$out/render.html" "$rbig"
+	measure tshark-json tshark -r "$rbig" -d tcp.port==9001,websocket -T json
+	measure tshark-V tshark -r "$rbig" -d tcp.port==9001,websocket -V
+	echo "wstrace render --format json / tshark -T json: time x$(ratio render-json tshark-json 1), memory x$(ratio render-json tshark-json 2)"
+	echo "wstrace render (Markdown)    / tshark -V:      time x$(ratio render-md tshark-V 1), memory x$(ratio render-md tshark-V 2)"
+	echo "wstrace render -o x.html     / tshark -V:      time x$(ratio render-html tshark-V 1), memory x$(ratio render-html tshark-V 2)"
+	echo "wstrace render -o x.html     / tshark -T json: time x$(ratio render-html tshark-json 1), memory x$(ratio render-html tshark-json 2)"
+fi

@@ -1,7 +1,7 @@
 package render
 
 import (
-	"encoding/hex"
+	"bytes"
 	"fmt"
 	"net/netip"
 	"slices"
@@ -113,11 +113,71 @@ type builder struct {
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
 	err            error
+
+	scratch   bytes.Buffer      // where messages are made
+	constText map[string]string // messages without data, by key
+	plainText map[string]string // their plain text, by key
+	addrs     map[netip.AddrPort]Wire
+	flagText  map[decode.TCPFlags]string
+
+	// Memory used again from packet to packet: the data of the messages
+	// being made (a template keeps none of it).
+	base, event, ackBase eventData
+	frame                frameData
+	message              messageData
+	params               map[string]any
+	heading              map[string]any
+	argMap               map[string]any
 }
 
-// text executes a catalog message, remembering the first error.
+// args returns the builder's map for the data of a message, emptied: it
+// serves one message at a time.
+func (b *builder) args() map[string]any {
+	if b.argMap == nil {
+		b.argMap = make(map[string]any, 8)
+	}
+	clear(b.argMap)
+	return b.argMap
+}
+
+// plain returns the plain text of a message without data.
+func (b *builder) plain(key string) string {
+	if s, ok := b.plainText[key]; ok {
+		return s
+	}
+	s := PlainText(b.text(key, nil))
+	if b.plainText == nil {
+		b.plainText = map[string]string{}
+	}
+	b.plainText[key] = s
+	return s
+}
+
+// text executes a catalog message, remembering the first error. Messages
+// without data are made once.
 func (b *builder) text(key string, data any) string {
-	s, err := b.cat.Text(key, data)
+	if s, ok := b.cat.fixed[key]; ok {
+		return s // plain text: the same for any data
+	}
+	if data == nil {
+		if s, ok := b.constText[key]; ok {
+			return s
+		}
+	}
+	// The message is made in a buffer that is used again, and kept in a
+	// string of its own size: pages keep every sentence.
+	b.scratch.Reset()
+	err := b.cat.execute(&b.scratch, key, data)
+	s := b.scratch.String()
+	if err != nil {
+		s = ""
+	}
+	if data == nil && err == nil {
+		if b.constText == nil {
+			b.constText = map[string]string{}
+		}
+		b.constText[key] = s
+	}
 	if err != nil && b.err == nil {
 		b.err = err
 	}
@@ -209,19 +269,60 @@ type messageData struct {
 	Index       int
 }
 
-func (b *builder) baseData(pi *annotate.PacketInfo) *eventData {
-	d := &eventData{Client: b.client, Server: b.server, Len: pi.PayloadLength, Seq: pi.Seq, Ack: pi.Ack, Classic: b.opts.Style == StyleClassic}
+// baseData fills d with what every message about the packet may use, and
+// returns d.
+func (b *builder) baseData(pi *annotate.PacketInfo, d *eventData) *eventData {
+	*d = eventData{Client: b.client, Server: b.server, Len: pi.PayloadLength, Seq: pi.Seq, Ack: pi.Ack, Classic: b.opts.Style == StyleClassic}
 	if c := pi.Conn; c != nil {
 		from, to := c.End(pi.From), c.End(pi.From.Peer())
 		d.From, d.To = b.roleName(pi.From), b.roleName(pi.From.Peer())
 		d.FromPort, d.ToPort = from.Port(), to.Port()
-		d.FromAddr, d.ToAddr = Wire(from.String()), Wire(to.String())
+		d.FromAddr, d.ToAddr = b.addrWire(from), b.addrWire(to)
 		d.FromClient = pi.From == annotate.Client
 	}
-	if t := pi.Decoded; t != nil && t.TCP != nil {
-		d.Flags = tcpdumpFlags(t.TCP.Flags)
+	if f, ok := tcpFlags(pi); ok {
+		d.Flags = b.flags(f)
 	}
 	return d
+}
+
+// tcpFlags returns the flags of the packet's TCP header, and whether it
+// has one.
+func tcpFlags(pi *annotate.PacketInfo) (decode.TCPFlags, bool) {
+	if d := pi.Decoded; d != nil {
+		if d.TCP == nil {
+			return 0, false
+		}
+		return d.TCP.Flags, true
+	}
+	return pi.TCPFlags, pi.HasTCP
+}
+
+// addrWire returns an address with its port as text, made once per
+// address.
+func (b *builder) addrWire(a netip.AddrPort) Wire {
+	w, ok := b.addrs[a]
+	if !ok {
+		if b.addrs == nil {
+			b.addrs = map[netip.AddrPort]Wire{}
+		}
+		w = Wire(a.String())
+		b.addrs[a] = w
+	}
+	return w
+}
+
+// flags returns tcpdumpFlags(f), made once per set of flags.
+func (b *builder) flags(f decode.TCPFlags) string {
+	s, ok := b.flagText[f]
+	if !ok {
+		if b.flagText == nil {
+			b.flagText = map[decode.TCPFlags]string{}
+		}
+		s = tcpdumpFlags(f)
+		b.flagText[f] = s
+	}
+	return s
 }
 
 // tcpdumpFlags returns the flags as tcpdump prints them between brackets.
@@ -248,10 +349,17 @@ func tcpdumpFlags(f decode.TCPFlags) string {
 
 // wireParams makes an event's parameters ready for a template: strings
 // become Wire values, lists are joined, and request targets are redacted.
+// The map is the builder's, cleared and filled again at each call: it
+// serves one message at a time.
 func (b *builder) wireParams(p annotate.Params) map[string]any {
-	m := make(map[string]any, len(p))
-	for k, v := range p {
-		switch v := v.(type) {
+	if b.params == nil {
+		b.params = make(map[string]any, 16)
+	}
+	m := b.params
+	clear(m)
+	for _, kv := range p {
+		k := kv.Name
+		switch v := kv.Value.(type) {
 		case string:
 			if k == "path" && !b.opts.NoRedact {
 				v, _ = RedactTarget(v)
@@ -291,16 +399,22 @@ func (b *builder) opcodeName(op int) string {
 func hexBytes(p []byte) string {
 	s := make([]string, len(p))
 	for i, c := range p {
-		s[i] = hex.EncodeToString([]byte{c})
+		s[i] = hexByte(c)
 	}
 	return strings.Join(s, " ")
 }
 
+// hexByte returns c in two hex digits.
+func hexByte(c byte) string { return hexPairs[2*int(c) : 2*int(c)+2] }
+
+// frameData returns what messages about a frame see. It is the builder's
+// memory, good until the next call.
 func (b *builder) frameData(fr *annotate.Frame) *frameData {
 	if fr == nil {
 		return nil
 	}
-	fd := &frameData{
+	fd := &b.frame
+	*fd = frameData{
 		Opcode: b.opcodeName(int(fr.Opcode)), OpcodeNum: int(fr.Opcode), FIN: fr.FIN, RSV1: fr.RSV&4 != 0,
 		Masked: fr.Masked, Length: fr.PayloadLength, Header: fr.HeaderLength, LengthBits: fr.LengthBits, Index: fr.Index,
 	}
@@ -310,11 +424,14 @@ func (b *builder) frameData(fr *annotate.Frame) *frameData {
 	return fd
 }
 
+// messageData returns what messages about a WebSocket message see. It is
+// the builder's memory, good until the next call.
 func (b *builder) messageData(m *annotate.Message) *messageData {
 	if m == nil {
 		return nil
 	}
-	md := &messageData{
+	md := &b.message
+	*md = messageData{
 		Opcode: b.opcodeName(int(m.Opcode)), OpcodeNum: int(m.Opcode), Size: m.Size, WireSize: m.WireSize,
 		Frames: len(m.Frames), Compressed: m.Compressed, CloseCode: m.CloseCode, CloseReason: Wire(m.CloseReason), Index: m.Index,
 	}
@@ -328,28 +445,32 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 			md.RelayConn = m.RelayOf.Conn.ID
 		}
 	}
-	text, isText := messageText(m)
+	isText := messageIsText(m)
 	md.Binary = !isText
 	limit := previewBytes
 	if b.opts.Style == StyleClassic {
 		limit = b.opts.maxBytes()
 	}
 	if isText && m.Opcode != 8 && len(m.Data) > 0 {
-		shown, more := cutText(text, limit, m.Size)
+		// cutText looks at no more than the first limit+1 bytes.
+		text := m.Data
+		if limit > 0 && len(text) > limit+1 {
+			text = text[:limit+1]
+		}
+		shown, more := cutText(string(text), limit, m.Size)
 		md.Text = CodeSpan(shown)
 		if more > 0 {
-			md.Text += b.text("ui.more-bytes", map[string]any{"More": more})
+			args := b.args()
+			args["More"] = more
+			md.Text += b.text("ui.more-bytes", args)
 		}
 	}
 	return md
 }
 
-// messageText returns a message's data as text, and whether it is text.
-func messageText(m *annotate.Message) (string, bool) {
-	if m.Opcode == 2 || !utf8.Valid(m.Data) {
-		return "", false
-	}
-	return string(m.Data), true
+// messageIsText reports whether a message's data is text.
+func messageIsText(m *annotate.Message) bool {
+	return m.Opcode != 2 && utf8.Valid(m.Data)
 }
 
 // cutText cuts s to at most limit bytes (at a character boundary; 0 means
@@ -417,7 +538,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		p.FromClient = pi.From == annotate.Client
 	}
 	p.Section = section
-	base := b.baseData(pi)
+	base := b.baseData(pi, &b.base)
 
 	// The comment's first line: the handshake step, or the section.
 	switch pi.Phase {
@@ -426,15 +547,23 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 	default:
 		p.Title = b.text("section."+p.Section, base)
 	}
-	p.Heading = b.text("ui.packet-heading", map[string]any{"Number": pi.Number, "What": b.noun(pi.Phase, base)})
+	if b.heading == nil {
+		b.heading = make(map[string]any, 2)
+	}
+	b.heading["Number"], b.heading["What"] = pi.Number, b.noun(pi.Phase, base)
+	p.Heading = b.text("ui.packet-heading", b.heading)
 
 	// One sentence per event.
+	if len(pi.Events) > 0 {
+		p.Text = make([]string, 0, len(pi.Events))
+	}
 	for _, e := range pi.Events {
-		d := *base
+		d := &b.event
+		*d = *base
 		d.P = b.wireParams(e.Params)
 		if code := e.Int("close_code"); code > 0 {
 			if key := "close." + strconv.Itoa(int(code)); b.cat.Has(key) {
-				d.CloseName = Wire(PlainText(b.text(key, nil)))
+				d.CloseName = Wire(b.plain(key))
 			} else {
 				d.CloseName = Wire(e.String("close_code_name"))
 			}
@@ -447,7 +576,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			d.Acked = b.acked(e, base)
 		case "ws-data", "ws-control", "ws-frame-part":
 			if d.Frame == nil {
-				if i := int(e.Int("frame")); i >= 0 && i < len(b.res.Frames) && e.Params["frame"] != nil {
+				if i := int(e.Int("frame")); i >= 0 && i < len(b.res.Frames) && e.Params.Get("frame") != nil {
 					d.Frame = b.frameData(b.res.Frames[i])
 				}
 			}
@@ -460,9 +589,12 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			key = "event.unknown"
 			d.P["kind"] = Wire(e.Kind)
 		}
-		if s := strings.TrimSpace(b.text(key, &d)); s != "" {
+		if s := strings.TrimSpace(b.text(key, d)); s != "" {
 			p.Text = append(p.Text, s)
 		}
+	}
+	if len(p.Text) == 0 {
+		p.Text = nil
 	}
 	if len(pi.Events) == 0 {
 		p.Text = append(p.Text, b.text("event.unknown", &eventData{P: map[string]any{"kind": Wire(pi.Phase)}}))
@@ -486,7 +618,7 @@ func (b *builder) noun(ph annotate.Phase, d *eventData) string {
 // acked says what an acknowledgement acknowledges: "the 101 response
 // (packet 17)".
 func (b *builder) acked(e annotate.Event, base *eventData) string {
-	nums, _ := e.Params["acked_packets"].([]int)
+	nums, _ := e.Params.Get("acked_packets").([]int)
 	if n := e.Int("acked_packet"); n > 0 && len(nums) == 0 {
 		nums = []int{int(n)}
 	}
@@ -495,10 +627,11 @@ func (b *builder) acked(e annotate.Event, base *eventData) string {
 	}
 	what := ""
 	if last := b.packets[nums[len(nums)-1]]; last != nil {
-		d := b.baseData(last)
-		what = b.noun(last.Phase, d)
+		what = b.noun(last.Phase, b.baseData(last, &b.ackBase))
 	}
-	return b.text("ui.acked", map[string]any{"What": what, "Packets": joinInts(nums), "Count": len(nums)})
+	args := b.args()
+	args["What"], args["Packets"], args["Count"] = what, joinInts(nums), len(nums)
+	return b.text("ui.acked", args)
 }
 
 // netData returns the packet's bytes from the network-layer header on.
@@ -506,7 +639,7 @@ func netData(pi *annotate.PacketInfo) ([]byte, int) {
 	if pi.Packet == nil {
 		return nil, 0
 	}
-	off := 0
+	off := int(pi.LinkHeaderLength)
 	if pi.Decoded != nil {
 		off = pi.Decoded.LinkHeaderLength
 	}
@@ -519,6 +652,7 @@ func netData(pi *annotate.PacketInfo) ([]byte, int) {
 // dump lays out the packet's bytes, redacted, with the notes they call for.
 func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 	data, linkLen := netData(pi)
+	redacted := false
 	if !b.opts.NoRedact && pi.Captured > 0 {
 		payloadAt := pi.PayloadOffset - linkLen
 		if payloadAt >= 0 && payloadAt <= len(data) {
@@ -526,6 +660,7 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 			masked, reds := redactPayload(payload, pi.Fields)
 			if len(reds) > 0 {
 				data = append(append(append([]byte(nil), data[:payloadAt]...), masked...), data[payloadAt+len(payload):]...)
+				redacted = true
 				for _, r := range reds {
 					p.Notes = append(p.Notes, b.text("ui.note.redacted", map[string]any{"What": Wire(r.What), "Bytes": r.Bytes}))
 					if !slices.Contains(b.redacted, r.What) {
@@ -536,13 +671,16 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 			}
 		}
 	}
-	if pi.Packet != nil {
+	switch {
+	case pi.Packet == nil:
+	case redacted:
 		cp := *pi.Packet
-		if linkLen <= len(cp.Data) {
-			cp.Data = append(append([]byte(nil), cp.Data[:linkLen]...), data...)
-		}
+		cp.Data = append(append([]byte(nil), cp.Data[:linkLen]...), data...)
 		cp.Comments = nil
 		p.captured = &cp
+	default:
+		// Unchanged: the pcapng writer replaces the comments anyway.
+		p.captured = pi.Packet
 	}
 	p.Dump = NewDump(data, b.opts.Hex, b.opts.maxBytes())
 	if p.Dump.Omitted > 0 {
@@ -669,14 +807,20 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 			continue
 		}
 		md := b.messageData(m)
-		v := &Payload{Title: b.text("ui.payload.title", map[string]any{"Message": md, "From": b.roleName(m.From)})}
+		args := b.args()
+		args["Message"], args["From"] = md, b.roleName(m.From)
+		v := &Payload{Title: b.text("ui.payload.title", args)}
 		if md.Masked && len(m.Frames) > 0 {
 			fr := m.Frames[0]
-			v.Steps = append(v.Steps, b.text("ui.payload.unmask", map[string]any{"Key": md.Key, "Message": md}))
+			args := b.args()
+			args["Key"], args["Message"] = md.Key, md
+			v.Steps = append(v.Steps, b.text("ui.payload.unmask", args))
 			v.Unmask = b.unmaskRows(fr, !md.Compressed)
 		}
 		if md.Compressed {
-			v.Steps = append(v.Steps, b.text("ui.payload.inflate", map[string]any{"Message": md}))
+			args := b.args()
+			args["Message"] = md
+			v.Steps = append(v.Steps, b.text("ui.payload.inflate", args))
 		}
 		limit := b.opts.maxBytes()
 		data := m.Data
@@ -684,9 +828,11 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 			data = data[:limit]
 		}
 		if more := m.Size - int64(len(data)); more > 0 {
-			v.Note = b.text("ui.note.payload-cut", map[string]any{"Shown": len(data), "More": more, "Size": m.Size})
+			args := b.args()
+			args["Shown"], args["More"], args["Size"] = len(data), more, m.Size
+			v.Note = b.text("ui.note.payload-cut", args)
 		}
-		text, isText := messageText(m)
+		isText := messageIsText(m)
 		switch {
 		case m.Opcode == 8:
 			if m.CloseCode == 0 && len(m.Data) == 0 {
@@ -696,8 +842,8 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 				v.Lang = "text"
 			}
 		case isText:
-			if len(text) > len(data) {
-				text = string(data)
+			text := string(data)
+			if len(m.Data) > len(data) {
 				for !utf8.ValidString(text) && len(text) > 0 {
 					text = text[:len(text)-1]
 				}
@@ -721,17 +867,17 @@ func (b *builder) unmaskRows(fr *annotate.Frame, withText bool) [][]string {
 	if n == 0 {
 		return nil
 	}
-	row := func(label string) []string { return []string{PlainText(b.text(label, nil))} }
+	row := func(label string) []string { return append(make([]string, 0, n+2), b.plain(label)) }
 	wire, key, xor, chars := row("ui.unmask.wire"), row("ui.unmask.key"), row("ui.unmask.xor"), row("ui.unmask.text")
 	for i := 0; i < n; i++ {
 		k := fr.MaskKey[i%4]
 		c := fr.Payload[i]
-		wire = append(wire, fmt.Sprintf("%02x", c^k))
-		key = append(key, fmt.Sprintf("%02x", k))
-		xor = append(xor, fmt.Sprintf("%02x", c))
+		wire = append(wire, hexByte(c^k))
+		key = append(key, hexByte(k))
+		xor = append(xor, hexByte(c))
 		ch := "."
 		if c > 0x20 && c < 0x7f {
-			ch = string(rune(c))
+			ch = printableASCII[c-0x20 : c-0x20+1]
 		}
 		chars = append(chars, ch)
 	}
@@ -841,21 +987,39 @@ func (b *builder) connData(c *annotate.Connection) *connData {
 	return d
 }
 
+// ends returns the clients and the servers of the connections of the
+// packets shown, each once, in order of appearance.
+func (b *builder) ends() (clients, servers []netip.AddrPort) {
+	seenClient := map[netip.AddrPort]bool{}
+	seenServer := map[netip.AddrPort]bool{}
+	var last *annotate.Connection
+	for _, pi := range b.selectedInfo {
+		c := pi.Conn
+		if c == nil || c == last {
+			continue
+		}
+		last = c
+		if !seenClient[c.Client] {
+			seenClient[c.Client] = true
+			clients = append(clients, c.Client)
+		}
+		if !seenServer[c.Server] {
+			seenServer[c.Server] = true
+			servers = append(servers, c.Server)
+		}
+	}
+	return clients, servers
+}
+
 // summary writes the title, the introduction and the facts.
 func (b *builder) summary() {
 	pg := b.page
-	var clients, servers []netip.AddrPort
 	conns := map[int]bool{}
 	messages, fromClient := 0, 0
+	clients, servers := b.ends()
 	for _, pi := range b.selectedInfo {
 		if c := pi.Conn; c != nil {
 			conns[c.ID] = true
-			if !slices.Contains(clients, c.Client) {
-				clients = append(clients, c.Client)
-			}
-			if !slices.Contains(servers, c.Server) {
-				servers = append(servers, c.Server)
-			}
 		}
 		for _, m := range pi.Messages {
 			if m.Opcode < 8 {
@@ -928,17 +1092,7 @@ func (b *builder) diagram() {
 	}
 	d := &Diagram{}
 	index := map[netip.AddrPort]int{}
-	var clients, servers []netip.AddrPort
-	for _, pi := range b.selectedInfo {
-		if c := pi.Conn; c != nil {
-			if !slices.Contains(clients, c.Client) {
-				clients = append(clients, c.Client)
-			}
-			if !slices.Contains(servers, c.Server) {
-				servers = append(servers, c.Server)
-			}
-		}
-	}
+	clients, servers := b.ends()
 	// Clients around the servers: the first on the left, the others on
 	// the right.
 	var ends []netip.AddrPort
@@ -949,13 +1103,18 @@ func (b *builder) diagram() {
 	if len(clients) > 1 {
 		ends = append(ends, clients[1:]...)
 	}
+	isClient := make(map[netip.AddrPort]bool, len(clients))
+	for _, c := range clients {
+		isClient[c] = true
+	}
+	clientName, serverName := PlainText(b.client.String()), PlainText(b.server.String())
 	for i, e := range ends {
-		client := slices.Contains(clients, e)
-		name := b.server
+		client := isClient[e]
+		name := serverName
 		if client {
-			name = b.client
+			name = clientName
 		}
-		d.Participants = append(d.Participants, Participant{Name: PlainText(string(name.String())), Detail: e.String(), Client: client})
+		d.Participants = append(d.Participants, Participant{Name: name, Detail: e.String(), Client: client})
 		index[e] = i
 	}
 	light := 0
@@ -991,8 +1150,8 @@ func (b *builder) diagram() {
 // arrowLabel is the short plain-text label of a packet in the diagram.
 func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 	flags := ""
-	if t := pi.Decoded; t != nil && t.TCP != nil {
-		flags = tcpdumpFlags(t.TCP.Flags)
+	if f, ok := tcpFlags(pi); ok {
+		flags = b.flags(f)
 	}
 	var parts []string
 	for _, e := range pi.Events {
@@ -1014,11 +1173,11 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 		case "ws-message":
 			if m := e.Message; m != nil {
 				label := PlainText(b.opcodeName(int(m.Opcode)))
-				switch text, ok := messageText(m); {
+				switch {
 				case m.Opcode == 8:
 					label += fmt.Sprintf(" %d", m.CloseCode)
-				case ok && m.Opcode < 8:
-					label += " " + cutRunes(text, 28)
+				case m.Opcode < 8 && messageIsText(m):
+					label += " " + cutRunes(m.Data, 28)
 				}
 				parts = append(parts, label)
 			}
@@ -1037,12 +1196,29 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 	return strings.Join(parts, "; ")
 }
 
-func cutRunes(s string, n int) string {
-	s = strings.Join(strings.Fields(Printable(s, false)), " ")
+// cutRunes returns the text of data (valid UTF-8) on one line, its spaces
+// collapsed, cut to n characters.
+func cutRunes(data []byte, n int) string {
+	// The line made of a prefix of data is a prefix of the whole line: when
+	// it is long enough already, the rest of data does not matter.
+	if prefix := 64 * n; len(data) > prefix {
+		for prefix > 0 && !utf8.RuneStart(data[prefix]) {
+			prefix--
+		}
+		if s := oneLine(string(data[:prefix])); utf8.RuneCountInString(s) > n {
+			return string([]rune(s)[:n-1]) + "…"
+		}
+	}
+	s := oneLine(string(data))
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
 	return string([]rune(s)[:n-1]) + "…"
+}
+
+// oneLine makes text printable on one line, its runs of spaces collapsed.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(Printable(s, false)), " ")
 }
 
 // legend explains tcpdump's flags.

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"text/template"
+	"text/template/parse"
 	"unicode"
 	"unicode/utf8"
 
@@ -28,6 +30,9 @@ type Catalog struct {
 	Lang string
 	src  map[string]string
 	tmpl map[string]*template.Template
+	// fixed holds the text of the messages that are plain text, with no
+	// action to execute.
+	fixed map[string]string
 }
 
 // LoadCatalog returns the built-in catalog of lang, with the messages of
@@ -74,15 +79,35 @@ func readMessagesFS(fsys fs.FS, name string) (map[string]string, error) {
 }
 
 func newCatalog(lang string, src map[string]string) (*Catalog, error) {
-	c := &Catalog{Lang: lang, src: src, tmpl: make(map[string]*template.Template, len(src))}
+	c := &Catalog{Lang: lang, src: src, tmpl: make(map[string]*template.Template, len(src)), fixed: map[string]string{}}
 	for k, v := range src {
 		t, err := template.New(k).Funcs(messageFuncs).Option("missingkey=error").Parse(v)
 		if err != nil {
 			return nil, fmt.Errorf("render: catalog %s: %w", lang, err)
 		}
 		c.tmpl[k] = t
+		if text, ok := plainTemplate(t); ok {
+			c.fixed[k] = text
+		}
 	}
 	return c, nil
+}
+
+// plainTemplate returns the text of a template made of text alone, and
+// whether it is: executing it writes that text whatever the data.
+func plainTemplate(t *template.Template) (string, bool) {
+	if t.Tree == nil || t.Tree.Root == nil {
+		return "", false
+	}
+	var b strings.Builder
+	for _, n := range t.Tree.Root.Nodes {
+		text, ok := n.(*parse.TextNode)
+		if !ok {
+			return "", false
+		}
+		b.Write(text.Text)
+	}
+	return b.String(), true
 }
 
 // ParseMessages reads a message file. Each message is a line "key = text";
@@ -154,15 +179,27 @@ func (c *Catalog) Keys() []string {
 
 // Text executes the message key with data and returns the Markdown text.
 func (c *Catalog) Text(key string, data any) (string, error) {
-	t, ok := c.tmpl[key]
-	if !ok {
-		return "", fmt.Errorf("render: catalog %s has no message %q", c.Lang, key)
-	}
-	var b strings.Builder
-	if err := t.Execute(&b, data); err != nil {
-		return "", fmt.Errorf("render: message %s.%s: %w", c.Lang, key, err)
+	var b bytes.Buffer
+	if err := c.execute(&b, key, data); err != nil {
+		return "", err
 	}
 	return b.String(), nil
+}
+
+// execute writes the message key, executed with data, to w.
+func (c *Catalog) execute(w io.Writer, key string, data any) error {
+	if text, ok := c.fixed[key]; ok {
+		_, err := io.WriteString(w, text)
+		return err
+	}
+	t, ok := c.tmpl[key]
+	if !ok {
+		return fmt.Errorf("render: catalog %s has no message %q", c.Lang, key)
+	}
+	if err := t.Execute(w, data); err != nil {
+		return fmt.Errorf("render: message %s.%s: %w", c.Lang, key, err)
+	}
+	return nil
 }
 
 // Wire is a string that came from the wire (or from the command line). When

@@ -96,7 +96,7 @@ func annotateVocabulary(t *testing.T) (kinds, faults, phases []string) {
 		}
 	}
 	kindRE := regexp.MustCompile(`(?:\badd|headEvent)\("([a-z0-9-]+)"|Kind: "([a-z0-9-]+)"|kind :?= "([a-z0-9-]+)"`)
-	faultRE := regexp.MustCompile(`"fault": "([a-z0-9-]+)"`)
+	faultRE := regexp.MustCompile(`"fault"[:,] "([a-z0-9-]+)"`)
 	faultKindRE := regexp.MustCompile(`FaultKind = "([a-z0-9-]+)"`)
 	phaseRE := regexp.MustCompile(`\bPhase = "([a-z0-9-]+)"`)
 	files, _ := filepath.Glob("../annotate/*.go")

@@ -2,6 +2,8 @@ package render
 
 import (
 	"fmt"
+	"iter"
+	"slices"
 	"strings"
 )
 
@@ -9,14 +11,18 @@ import (
 // packet's line: with -A as ASCII, with -X as offset, hex and ASCII columns.
 // Every character of the dump remembers the byte it shows, so that an HTML
 // page can highlight the bytes of a field.
+//
+// A Dump keeps only the bytes it shows; its lines are laid out when they
+// are asked for, so that a page of many packets does not hold every
+// character of every dump.
 type Dump struct {
 	// Hex reports the -X layout; otherwise the -A layout.
 	Hex bool
-	// Lines are the dump's lines, without their newlines.
-	Lines []DumpLine
 	// Shown is how many bytes the dump shows; Omitted how many more the
 	// capture holds for the packet (cut by the page's byte limit).
 	Shown, Omitted int
+
+	data []byte // the bytes shown
 }
 
 // A DumpLine is one line of a dump.
@@ -29,14 +35,46 @@ type DumpCell struct {
 	Byte int
 }
 
+// Lines returns the dump's lines, without their newlines.
+func (d *Dump) Lines() []DumpLine {
+	var lines []DumpLine
+	for l := range d.All() {
+		lines = append(lines, slices.Clone(l))
+	}
+	return lines
+}
+
+// All yields the dump's lines one at a time. A line is valid only until
+// the next one is yielded: the memory is reused.
+func (d *Dump) All() iter.Seq[DumpLine] {
+	return func(yield func(DumpLine) bool) {
+		if d.Hex {
+			hexLines(d.data, yield)
+		} else {
+			asciiLines(d.data, yield)
+		}
+	}
+}
+
 // String returns the dump's text: its lines, each ending in a newline.
 func (d *Dump) String() string {
 	var b strings.Builder
-	for _, l := range d.Lines {
-		b.WriteString(l.String())
+	b.Grow(d.size())
+	for l := range d.All() {
+		for _, c := range l {
+			b.WriteString(c.Text)
+		}
 		b.WriteByte('\n')
 	}
 	return b.String()
+}
+
+// size estimates the length of the dump's text.
+func (d *Dump) size() int {
+	if d.Hex {
+		return (len(d.data) + 15) / 16 * 68
+	}
+	return len(d.data) + 1
 }
 
 // String returns the line's text.
@@ -50,7 +88,7 @@ func (l DumpLine) String() string {
 
 // NewDump lays out data (a packet's bytes from the network-layer header on)
 // as tcpdump -A (hex false) or -X (hex true) prints it, showing at most max
-// bytes when max > 0.
+// bytes when max > 0. The dump keeps data, which must not change.
 func NewDump(data []byte, hex bool, max int) *Dump {
 	d := &Dump{Hex: hex}
 	if max > 0 && len(data) > max {
@@ -58,11 +96,7 @@ func NewDump(data []byte, hex bool, max int) *Dump {
 		data = data[:max]
 	}
 	d.Shown = len(data)
-	if hex {
-		d.Lines = hexLines(data)
-	} else {
-		d.Lines = asciiLines(data)
-	}
+	d.data = data
 	return d
 }
 
@@ -70,51 +104,74 @@ func NewDump(data []byte, hex bool, max int) *Dump {
 // themselves, every other byte as '.', except a carriage return: tcpdump
 // prints it as '.' only when at least two bytes follow it and the next is not
 // a newline, and otherwise prints nothing.
-func asciiLines(data []byte) []DumpLine {
-	lines := []DumpLine{nil}
+func asciiLines(data []byte, yield func(DumpLine) bool) {
+	line := make(DumpLine, 0, min(len(data), 128)+1)
 	for i, c := range data {
-		cur := &lines[len(lines)-1]
 		switch {
 		case c == '\n':
-			*cur = append(*cur, DumpCell{Text: "", Byte: i})
-			lines = append(lines, nil)
+			line = append(line, DumpCell{Text: "", Byte: i})
+			if !yield(line) {
+				return
+			}
+			line = line[:0]
 		case c == '\r' && !(len(data)-i-1 > 1 && data[i+1] != '\n'):
-			*cur = append(*cur, DumpCell{Text: "", Byte: i})
-		case c == '\t' || (c >= 0x20 && c < 0x7f):
-			*cur = append(*cur, DumpCell{Text: string(rune(c)), Byte: i})
+			line = append(line, DumpCell{Text: "", Byte: i})
+		case c == '\t':
+			line = append(line, DumpCell{Text: "\t", Byte: i})
+		case c >= 0x20 && c < 0x7f:
+			line = append(line, DumpCell{Text: printableASCII[c-0x20 : c-0x20+1], Byte: i})
 		default:
-			*cur = append(*cur, DumpCell{Text: ".", Byte: i})
+			line = append(line, DumpCell{Text: ".", Byte: i})
 		}
 	}
-	return lines
+	yield(line)
 }
+
+// printableASCII holds the characters from space to '~', to slice
+// one-character strings from without allocating.
+const printableASCII = " !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~"
+
+// hexPairs holds every byte value's two hex digits, to slice from.
+const hexPairs = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f" +
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f" +
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f" +
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f" +
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f" +
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf" +
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf" +
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff"
+
+// hexPad holds the spaces that pad a short last line of -X.
+const hexPad = "                                          "
 
 // hexLines follows tcpdump's -X: "\t0x0000:  4500 003c ...  E..<...", 16
 // bytes a line in groups of two, the ASCII column showing only graphic
 // characters (a space is '.').
-func hexLines(data []byte) []DumpLine {
-	var lines []DumpLine
+func hexLines(data []byte, yield func(DumpLine) bool) {
+	line := make(DumpLine, 0, 42)
 	for off := 0; off < len(data); off += 16 {
 		end := min(off+16, len(data))
-		line := DumpLine{{Text: fmt.Sprintf("\t0x%04x: ", off), Byte: -1}}
+		line = append(line[:0], DumpCell{Text: fmt.Sprintf("\t0x%04x: ", off), Byte: -1})
 		width := 0
 		for i := off; i < end; i++ {
 			if (i-off)%2 == 0 {
 				line = append(line, DumpCell{Text: " ", Byte: -1})
 				width++
 			}
-			line = append(line, DumpCell{Text: fmt.Sprintf("%02x", data[i]), Byte: i})
+			c := int(data[i])
+			line = append(line, DumpCell{Text: hexPairs[2*c : 2*c+2], Byte: i})
 			width += 2
 		}
-		line = append(line, DumpCell{Text: strings.Repeat(" ", 40-width) + "  ", Byte: -1})
+		line = append(line, DumpCell{Text: hexPad[:40-width+2], Byte: -1})
 		for i := off; i < end; i++ {
 			t := "."
 			if c := data[i]; c > 0x20 && c < 0x7f {
-				t = string(rune(c))
+				t = printableASCII[c-0x20 : c-0x20+1]
 			}
 			line = append(line, DumpCell{Text: t, Byte: i})
 		}
-		lines = append(lines, line)
+		if !yield(line) {
+			return
+		}
 	}
-	return lines
 }

@@ -135,7 +135,8 @@ type Packet struct {
 	// bytes cut, faults.
 	Notes []string
 
-	// captured is the packet as captured, with secrets redacted.
+	// captured is the packet as captured, with secrets redacted. Its
+	// Comments are those of the capture; WritePcapng replaces them.
 	captured *capture.Packet
 }
 

@@ -2,10 +2,12 @@ package render
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/yuin/goldmark"
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
+	"github.com/yuin/goldmark/parser"
 	"github.com/yuin/goldmark/text"
 	"github.com/yuin/goldmark/util"
 )
@@ -20,6 +22,11 @@ func NewMarkdown() goldmark.Markdown {
 	))
 }
 
+// plainParser is the parser of NewMarkdown, made once: making one costs
+// far more than parsing a sentence. A goldmark parser keeps no state
+// between parses.
+var plainParser = sync.OnceValue(func() parser.Parser { return NewMarkdown().Parser() })
+
 // PlainText returns the text a reader sees in a piece of Markdown: code
 // spans without their backticks, escapes resolved, emphasis and links
 // reduced to their text. Paragraphs are separated by a blank line.
@@ -30,7 +37,7 @@ func PlainText(md string) string { return plainText(md, 0) }
 // key on one line.
 func plainText(md string, glue rune) string {
 	src := []byte(md)
-	doc := NewMarkdown().Parser().Parse(text.NewReader(src))
+	doc := plainParser().Parse(text.NewReader(src))
 	var b strings.Builder
 	var walk func(n ast.Node)
 	walk = func(n ast.Node) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // DefaultMaxMessageSize is the default cap, in bytes, on a message's
@@ -119,7 +120,8 @@ func (z *Inflater) inflate(compressed, tail []byte) ([]byte, error) {
 	} else if err := z.fr.(flate.Resetter).Reset(&z.src, dict); err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
+	buf := scratch.Get().(*bytes.Buffer)
+	buf.Reset()
 	_, err := buf.ReadFrom(io.LimitReader(z.fr, z.max+1))
 	if errors.Is(err, io.ErrUnexpectedEOF) && z.src.len() == 0 {
 		err = nil
@@ -128,8 +130,22 @@ func (z *Inflater) inflate(compressed, tail []byte) ([]byte, error) {
 	if errors.As(err, &corrupt) && !z.historyComplete {
 		err = fmt.Errorf("%w: %v", ErrMissingContext, err)
 	}
-	return buf.Bytes(), err
+	// The output gets memory of its own size: messages are kept long after
+	// they are read.
+	out := bytes.Clone(buf.Bytes())
+	if buf.Cap() <= maxScratch {
+		scratch.Put(buf)
+	}
+	return out, err
 }
+
+// scratch holds the buffers that inflate decompresses into, so that the
+// many Inflaters of a capture share a few rather than each growing its own
+// for every message.
+var scratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxScratch is the largest buffer kept in scratch.
+const maxScratch = 1 << 20
 
 // twoPartReader reads a and then b. It is an io.ByteReader so that the
 // flate reader consumes exactly the bytes it needs.

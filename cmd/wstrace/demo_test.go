@@ -81,7 +81,9 @@ func checkDemo(t *testing.T, res *annotate.Result, deflate bool) {
 		if !c.HaveISN || c.Upgrade == nil || !c.Upgrade.Succeeded || !c.WebSocket {
 			t.Errorf("connection %d: handshake seen %v, upgrade %+v, WebSocket %v", c.ID, c.HaveISN, c.Upgrade, c.WebSocket)
 		}
-		if c.Teardown != "four-way" && c.Teardown != "three-way" {
+		// Which of the three a run shows depends on timing: both sides'
+		// FINs may cross on the wire (simultaneous close).
+		if c.Teardown != "four-way" && c.Teardown != "three-way" && c.Teardown != "simultaneous" {
 			t.Errorf("connection %d ended %q, want a FIN from each side", c.ID, c.Teardown)
 		}
 		if (c.Deflate != nil) != deflate {

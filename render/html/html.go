@@ -11,6 +11,7 @@
 package html
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
@@ -18,6 +19,8 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
+	"iter"
+	"slices"
 	"sort"
 	"strings"
 
@@ -26,7 +29,10 @@ import (
 	"github.com/wstrace/wstrace/render"
 )
 
-// Write writes the page as HTML.
+// Write writes the page as HTML. The page goes to w as the layout runs,
+// each packet made into HTML when the layout reaches it, so a layout that
+// fails part way (a --templates override, say) may leave part of the page
+// written.
 func Write(w io.Writer, p *render.Page) error {
 	layout := p.Layout()
 	read := func(name string) (string, error) {
@@ -57,14 +63,31 @@ func Write(w io.Writer, p *render.Page) error {
 	v.Script = template.JS(js)
 	v.CSP = "default-src 'none'; style-src " + hash(css) + "; script-src " + hash(js) +
 		"; img-src data:; base-uri 'none'; form-action 'none'"
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, v); err != nil {
+	// The page goes out as the layout runs; each packet's HTML is made
+	// when the layout reaches it and dropped once written.
+	ew := &errWriter{w: w}
+	if err := t.Execute(ew, v); err != nil {
+		if ew.err != nil {
+			return fmt.Errorf("html: %w", ew.err)
+		}
 		return fmt.Errorf("html: layout: %w", err)
 	}
-	if _, err := w.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("html: %w", err)
-	}
 	return nil
+}
+
+// errWriter remembers the first error of the writer it wraps, to tell a
+// failed write from a failing layout.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	n, err := e.w.Write(p)
+	if err != nil && e.err == nil {
+		e.err = err
+	}
+	return n, err
 }
 
 // hash returns the CSP source expression that allows exactly s.
@@ -102,11 +125,14 @@ type tocEntry struct {
 type fact struct{ Label, Value template.HTML }
 
 type section struct {
-	ID      string
-	Level   int
-	Title   template.HTML
-	Prose   []template.HTML
-	Packets []packet
+	ID    string
+	Level int
+	Title template.HTML
+	Prose []template.HTML
+	// Packets yields the section's packets, each made into HTML when the
+	// layout reaches it, so that no more than one packet's HTML is held at
+	// a time.
+	Packets iter.Seq[packet]
 }
 
 type packet struct {
@@ -144,31 +170,31 @@ type payload struct {
 }
 
 func newView(p *render.Page) *view {
-	md := render.NewMarkdown()
+	md := newConverter()
 	v := &view{
 		Lang: p.Lang, Generator: p.Generator,
 		TitleText: render.PlainText(p.Title),
-		Title:     inline(md, p.Title),
+		Title:     md.inline(p.Title),
 		Labels:    map[string]template.HTML{},
 	}
 	for _, k := range []string{"ui.label.contents", "ui.label.summary", "ui.label.diagram", "ui.label.legend", "ui.label.packets",
 		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top"} {
-		v.Labels[strings.TrimPrefix(k, "ui.label.")] = inline(md, p.Label(k))
+		v.Labels[strings.TrimPrefix(k, "ui.label.")] = md.inline(p.Label(k))
 	}
 	for _, s := range p.Intro {
-		v.Intro = append(v.Intro, block(md, s))
+		v.Intro = append(v.Intro, md.block(s))
 	}
 	v.TOC = append(v.TOC, tocEntry{ID: "summary", Level: 2, Title: v.Labels["summary"]})
 	for _, f := range p.Summary {
-		v.Summary = append(v.Summary, fact{Label: inline(md, f.Label), Value: inline(md, f.Value)})
+		v.Summary = append(v.Summary, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
 	}
 	for _, n := range p.Notes {
-		v.Notes = append(v.Notes, inline(md, n))
+		v.Notes = append(v.Notes, md.inline(n))
 	}
 	if d := p.Diagram; d != nil && p.Style == render.StyleGuide {
 		v.Diagram = template.HTML(d.SVG(render.PlainText(p.Label("ui.label.diagram"))))
 		if d.Note != "" {
-			v.DiagramNote = inline(md, d.Note)
+			v.DiagramNote = md.inline(d.Note)
 		}
 		v.TOC = append(v.TOC, tocEntry{ID: "diagram", Level: 2, Title: v.Labels["diagram"]})
 	}
@@ -177,68 +203,140 @@ func newView(p *render.Page) *view {
 		v.TOC = append(v.TOC, tocEntry{ID: "packets", Level: 2, Title: v.Labels["packets"]})
 	} else {
 		for _, s := range p.Sections {
-			sv := section{ID: s.ID, Level: s.Level, Title: inline(md, s.Title)}
+			sv := section{ID: s.ID, Level: s.Level, Title: md.inline(s.Title)}
 			for _, para := range s.Prose {
-				sv.Prose = append(sv.Prose, block(md, para))
+				sv.Prose = append(sv.Prose, md.block(para))
 			}
-			for _, pk := range s.Packets {
-				sv.Packets = append(sv.Packets, packetView(md, pk, min(s.Level+1, 6)))
-			}
+			sv.Packets = md.packets(s.Packets, min(s.Level+1, 6))
 			v.Sections = append(v.Sections, sv)
 			v.TOC = append(v.TOC, tocEntry{ID: s.ID, Level: s.Level, Title: sv.Title})
 		}
 	}
 	for _, f := range p.Legend {
-		v.Legend = append(v.Legend, fact{Label: inline(md, f.Label), Value: inline(md, f.Value)})
+		v.Legend = append(v.Legend, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
 	}
 	v.TOC = append(v.TOC, tocEntry{ID: "legend", Level: 2, Title: v.Labels["legend"]})
 	return v
 }
 
-func packetView(md goldmark.Markdown, p *render.Packet, level int) packet {
-	pv := packet{ID: p.ID, Level: level, FromClient: p.FromClient, Heading: inline(md, p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
+// pipelineFrom is the least number of packets of a section whose views
+// are made by a goroutine of their own while the layout writes the ones
+// before.
+const pipelineFrom = 8
+
+// packets yields the views of packets, made one at a time. For a section
+// of many packets they are made a little ahead by another goroutine, with
+// a converter of its own.
+func (md *converter) packets(list []*render.Packet, level int) iter.Seq[packet] {
+	return func(yield func(packet) bool) {
+		if len(list) < pipelineFrom {
+			for _, p := range list {
+				if !yield(md.packet(p, level)) {
+					return
+				}
+			}
+			return
+		}
+		conv := md.spare
+		md.spare = nil
+		if conv == nil {
+			conv = newConverter()
+		}
+		views := make(chan packet, 16)
+		stop := make(chan struct{})
+		go func() {
+			defer close(views)
+			for _, p := range list {
+				select {
+				case views <- conv.packet(p, level):
+				case <-stop:
+					return
+				}
+			}
+		}()
+		defer func() {
+			close(stop)
+			for range views { // wait for the goroutine to end
+			}
+			md.spare = conv
+		}()
+		for pv := range views {
+			if !yield(pv) {
+				return
+			}
+		}
+	}
+}
+
+// packet makes the view of a packet.
+func (md *converter) packet(p *render.Packet, level int) packet {
+	pv := packet{ID: p.ID, Level: level, FromClient: p.FromClient, Heading: md.inline(p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
 	for _, s := range p.Text {
-		pv.Text = append(pv.Text, inline(md, s))
+		pv.Text = append(pv.Text, md.inline(s))
 	}
 	for _, n := range p.Notes {
-		pv.Notes = append(pv.Notes, inline(md, n))
+		pv.Notes = append(pv.Notes, md.inline(n))
 	}
 	for _, f := range p.Frames {
-		fv := frame{Title: inline(md, f.Title), Diagram: f.Diagram}
+		fv := frame{Title: md.inline(f.Title), Diagram: f.Diagram}
 		for _, r := range f.Rows {
-			fv.Rows = append(fv.Rows, row{Name: r.Name, Bits: r.Bits, Hex: r.Hex, Mark: r.Mark, Value: inline(md, r.Value), Meaning: inline(md, r.Meaning)})
+			fv.Rows = append(fv.Rows, row{Name: r.Name, Bits: r.Bits, Hex: r.Hex, Mark: r.Mark, Value: md.inline(r.Value), Meaning: md.inline(r.Meaning)})
 		}
 		pv.Frames = append(pv.Frames, fv)
 	}
 	for _, pl := range p.Payloads {
-		v := payload{Title: inline(md, pl.Title), Unmask: pl.Unmask, Text: pl.Text, Lang: pl.Lang}
+		v := payload{Title: md.inline(pl.Title), Unmask: pl.Unmask, Text: pl.Text, Lang: pl.Lang}
 		for _, s := range pl.Steps {
-			v.Steps = append(v.Steps, inline(md, s))
+			v.Steps = append(v.Steps, md.inline(s))
 		}
 		if pl.Hex != nil {
 			v.Hex = pl.Hex.String()
 		}
 		if pl.Note != "" {
-			v.Note = inline(md, pl.Note)
+			v.Note = md.inline(pl.Note)
 		}
 		pv.Payloads = append(pv.Payloads, v)
 	}
 	return pv
 }
 
+// converter turns Markdown into HTML with goldmark. It keeps its buffers
+// from one conversion to the next (goldmark would otherwise make a
+// buffered writer for each), so it is for one goroutine at a time.
+type converter struct {
+	md  goldmark.Markdown
+	buf bytes.Buffer
+	bw  *bufio.Writer
+	// spare is a converter for the goroutine that makes a section's
+	// packets (see packets), kept from one section to the next.
+	spare *converter
+}
+
+func newConverter() *converter {
+	c := &converter{md: render.NewMarkdown()}
+	c.bw = bufio.NewWriter(&c.buf)
+	return c
+}
+
 // block converts Markdown to HTML with goldmark (raw HTML is never passed
 // through: goldmark drops it unless told otherwise).
-func block(md goldmark.Markdown, s string) template.HTML {
-	var b bytes.Buffer
-	if err := md.Convert([]byte(s), &b); err != nil {
-		return template.HTML(template.HTMLEscapeString(s))
+func (c *converter) block(s string) template.HTML {
+	return template.HTML(c.convert(s))
+}
+
+// convert returns the HTML of s as a string.
+func (c *converter) convert(s string) string {
+	c.buf.Reset()
+	c.bw.Reset(&c.buf)
+	if err := c.md.Convert([]byte(s), c.bw); err != nil {
+		return template.HTMLEscapeString(s)
 	}
-	return template.HTML(b.String())
+	return c.buf.String()
 }
 
 // inline converts one paragraph of Markdown to HTML without the <p>.
-func inline(md goldmark.Markdown, s string) template.HTML {
-	h := strings.TrimSpace(string(block(md, s)))
+func (c *converter) inline(s string) template.HTML {
+	h := strings.TrimSpace(c.convert(s))
 	if strings.HasPrefix(h, "<p>") && strings.HasSuffix(h, "</p>") && strings.Count(h, "<p>") == 1 {
 		h = h[len("<p>") : len(h)-len("</p>")]
 	}
@@ -250,16 +348,20 @@ func inline(md goldmark.Markdown, s string) template.HTML {
 // highlight a field's bytes.
 func Dump(d *render.Dump, marks []render.Mark) template.HTML {
 	var b strings.Builder
+	b.Grow(d.Shown * 5 / 4)
+	var ms markSet
 	cur := ""
 	open := false
-	for i, line := range d.Lines {
-		if i > 0 {
+	first := true
+	for line := range d.All() {
+		if !first {
 			b.WriteByte('\n')
 		}
+		first = false
 		for _, c := range line {
 			ids := ""
-			if c.Byte >= 0 {
-				ids = marksAt(marks, c.Byte)
+			if c.Byte >= 0 && len(marks) > 0 {
+				ids = ms.at(marks, c.Byte)
 			}
 			if ids != cur {
 				if open {
@@ -284,17 +386,34 @@ func Dump(d *render.Dump, marks []render.Mark) template.HTML {
 	return template.HTML(b.String())
 }
 
-// marksAt returns the IDs of the marks covering byte i, space-separated,
-// in a stable order.
-func marksAt(marks []render.Mark, i int) string {
-	var ids []string
-	for _, m := range marks {
+// markSet finds the marks that cover a byte, remembering the last answer:
+// neighbouring bytes are mostly covered by the same marks.
+type markSet struct {
+	covering []int // indexes of the marks of ids
+	scratch  []int
+	ids      string
+}
+
+// at returns the IDs of the marks covering byte i, space-separated, in a
+// stable order.
+func (s *markSet) at(marks []render.Mark, i int) string {
+	s.scratch = s.scratch[:0]
+	for k, m := range marks {
 		if i >= m.Start && i < m.End {
-			ids = append(ids, m.ID)
+			s.scratch = append(s.scratch, k)
 		}
 	}
+	if slices.Equal(s.scratch, s.covering) {
+		return s.ids
+	}
+	s.covering = append(s.covering[:0], s.scratch...)
+	ids := make([]string, len(s.covering))
+	for j, k := range s.covering {
+		ids[j] = marks[k].ID
+	}
 	sort.Strings(ids)
-	return strings.Join(ids, " ")
+	s.ids = strings.Join(ids, " ")
+	return s.ids
 }
 
 // classic writes the classic code block: comments in <span class="cm">,

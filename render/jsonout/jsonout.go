@@ -3,7 +3,6 @@ package jsonout
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -186,14 +185,12 @@ type Message struct {
 	Faults      []string `json:"faults"`
 }
 
-// Write writes res to w as a JSON document followed by a newline.
+// Write writes res to w as a JSON document followed by a newline: the
+// document that [Build] returns, as encoding/json writes it (without HTML
+// escaping), but encoded a value at a time straight from res, so that the
+// memory it takes does not grow with the capture.
 func Write(w io.Writer, res *annotate.Result, opts Options) error {
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	if opts.Indent {
-		enc.SetIndent("", "  ")
-	}
-	if err := enc.Encode(Build(res, opts)); err != nil {
+	if err := newEncoder(w, opts.Indent).write(res, opts); err != nil {
 		return fmt.Errorf("jsonout: %w", err)
 	}
 	return nil
@@ -224,8 +221,24 @@ func Build(res *annotate.Result, opts Options) *Document {
 	return d
 }
 
+// timeLayout is the layout of the document's times: RFC 3339 with
+// nanoseconds.
+const timeLayout = "2006-01-02T15:04:05.000000000Z07:00"
+
+// tcpFlags returns the flags of the packet's TCP header, and whether it
+// has one: from Decoded, or when it was dropped, from the PacketInfo.
+func tcpFlags(p *annotate.PacketInfo) (decode.TCPFlags, bool) {
+	if d := p.Decoded; d != nil {
+		if d.TCP == nil {
+			return 0, false
+		}
+		return d.TCP.Flags, true
+	}
+	return p.TCPFlags, p.HasTCP
+}
+
 func timeString(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000000000Z07:00")
+	return t.UTC().Format(timeLayout)
 }
 
 func connID(c *annotate.Connection) int {
@@ -320,17 +333,17 @@ func packet(p *annotate.PacketInfo) Packet {
 		out.Length = p.Packet.Length
 		out.CapturedBytes = len(p.Packet.Data)
 	}
-	if d := p.Decoded; d != nil && d.TCP != nil {
+	if flags, tcp := tcpFlags(p); tcp {
 		seq, ack := p.Seq, p.Ack
 		out.Seq = &seq
-		if d.TCP.Has(decode.ACK) {
+		if flags&decode.ACK != 0 {
 			out.Ack = &ack
 		}
 	}
 	for _, e := range p.Events {
 		ev := make(Event, len(e.Params)+1)
-		for k, v := range e.Params {
-			ev[k] = v
+		for _, kv := range e.Params {
+			ev[kv.Name] = kv.Value
 		}
 		ev["kind"] = e.Kind
 		out.Events = append(out.Events, ev)

@@ -18,7 +18,9 @@ import (
 	"github.com/wstrace/wstrace/render"
 )
 
-// Write writes the page as Markdown.
+// Write writes the page as Markdown. The page goes to w as the layout
+// runs, so a layout that fails part way (a --templates override, say) may
+// leave part of the page written.
 func Write(w io.Writer, p *render.Page) error {
 	name := "layout/guide.md.tmpl"
 	if p.Style == render.StyleClassic {
@@ -32,12 +34,17 @@ func Write(w io.Writer, p *render.Page) error {
 	if err != nil {
 		return fmt.Errorf("markdown: layout %s: %w", name, err)
 	}
-	var buf bytes.Buffer
-	if err := t.Execute(&buf, p); err != nil {
+	// The page goes out as the layout runs, through a filter that drops
+	// the extra blank lines.
+	cw := &collapser{w: w}
+	err = t.Execute(cw, p)
+	if cw.err != nil {
+		return fmt.Errorf("markdown: %w", cw.err)
+	}
+	if err != nil {
 		return fmt.Errorf("markdown: layout %s: %w", name, err)
 	}
-	out := collapseBlankLines(buf.Bytes())
-	if _, err := w.Write(out); err != nil {
+	if err := cw.Close(); err != nil {
 		return fmt.Errorf("markdown: %w", err)
 	}
 	return nil
@@ -107,36 +114,97 @@ func Classic(packets []*render.Packet) string {
 	return b.String()
 }
 
-// collapseBlankLines removes runs of blank lines outside code blocks, so
-// that layouts can be written with generous spacing. Inside fenced code
-// blocks nothing changes: the dumps keep their blank lines.
-func collapseBlankLines(in []byte) []byte {
-	var out bytes.Buffer
-	fence := ""
-	blank := 0
-	for _, line := range strings.SplitAfter(string(in), "\n") {
-		trimmed := strings.TrimRight(line, "\n")
-		if fence != "" {
-			out.WriteString(line)
-			if strings.TrimRight(trimmed, " ") == fence {
-				fence = ""
-			}
-			continue
-		}
-		if f := fenceOf(trimmed); f != "" {
-			fence = f
-		}
-		if strings.TrimSpace(trimmed) == "" {
-			blank++
-			if blank > 1 || out.Len() == 0 {
-				continue
-			}
-		} else {
-			blank = 0
-		}
-		out.WriteString(line)
+// collapser is a writer that removes runs of blank lines outside fenced
+// code blocks from what goes through it, a line at a time, so that layouts
+// can be written with generous spacing. Inside fenced code blocks nothing
+// changes: the dumps keep their blank lines. Close writes the last line if
+// it has no newline.
+type collapser struct {
+	w       io.Writer
+	err     error
+	partial []byte // the start of a line whose newline has not come yet
+	out     []byte // lines kept, not yet written
+	wrote   bool   // something was kept
+	fence   string // the fence of the code block we are in, or ""
+	blank   int    // blank lines in a row
+}
+
+// collapserFlush is how much kept text the collapser gathers before it
+// writes.
+const collapserFlush = 32 << 10
+
+func (c *collapser) Write(p []byte) (int, error) {
+	if c.err != nil {
+		return 0, c.err
 	}
-	return out.Bytes()
+	n := len(p)
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			c.partial = append(c.partial, p...)
+			break
+		}
+		if len(c.partial) > 0 {
+			c.partial = append(c.partial, p[:i+1]...)
+			c.line(c.partial)
+			c.partial = c.partial[:0]
+		} else {
+			c.line(p[:i+1])
+		}
+		p = p[i+1:]
+	}
+	if len(c.out) >= collapserFlush {
+		c.flush()
+	}
+	return n, c.err
+}
+
+// Close handles the last line and writes what is left.
+func (c *collapser) Close() error {
+	if len(c.partial) > 0 {
+		c.line(c.partial)
+		c.partial = c.partial[:0]
+	}
+	c.flush()
+	return c.err
+}
+
+func (c *collapser) flush() {
+	if c.err == nil && len(c.out) > 0 {
+		_, c.err = c.w.Write(c.out)
+	}
+	c.out = c.out[:0]
+}
+
+// line takes one line, with its newline (but for the last line of all).
+func (c *collapser) line(line []byte) {
+	trimmed := bytes.TrimRight(line, "\n")
+	if c.fence != "" {
+		c.keep(line)
+		if string(bytes.TrimRight(trimmed, " ")) == c.fence {
+			c.fence = ""
+		}
+		return
+	}
+	if len(trimmed) >= 3 && trimmed[0] == '`' {
+		c.fence = fenceOf(string(trimmed))
+	}
+	if len(bytes.TrimSpace(trimmed)) == 0 {
+		c.blank++
+		if c.blank > 1 || !c.wrote {
+			return
+		}
+	} else {
+		c.blank = 0
+	}
+	c.keep(line)
+}
+
+func (c *collapser) keep(line []byte) {
+	if len(line) > 0 {
+		c.wrote = true
+	}
+	c.out = append(c.out, line...)
 }
 
 // fenceOf returns the backtick run that opens a fenced code block on this

@@ -1,0 +1,618 @@
+package jsonout
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture/decode"
+)
+
+// flushAt is how many bytes the encoder gathers before it writes them.
+const flushAt = 32 << 10
+
+// encoder writes the document a value at a time, straight from the
+// annotation, so that no copy of the whole document (or of its text) is
+// ever held. Its output is byte for byte what encoding/json writes for the
+// [Document] that [Build] returns: the same member order, the same escaping
+// (without HTML escaping), map keys sorted, and, when indenting, the
+// layout of json.Indent with two spaces.
+type encoder struct {
+	w      io.Writer
+	buf    []byte
+	err    error
+	indent bool
+	depth  int
+	// count holds, per open array or object, how many members it has so
+	// far; an empty one is closed as [] or {}.
+	count []int
+
+	order []int // scratch for sorting event parameters by name
+}
+
+func newEncoder(w io.Writer, indent bool) *encoder {
+	return &encoder{w: w, indent: indent, buf: make([]byte, 0, flushAt+4096)}
+}
+
+func (e *encoder) flush() {
+	if e.err == nil && len(e.buf) > 0 {
+		_, e.err = e.w.Write(e.buf)
+	}
+	e.buf = e.buf[:0]
+}
+
+func (e *encoder) maybeFlush() {
+	if len(e.buf) >= flushAt {
+		e.flush()
+	}
+}
+
+func (e *encoder) newline() {
+	if !e.indent {
+		return
+	}
+	e.buf = append(e.buf, '\n')
+	for range e.depth {
+		e.buf = append(e.buf, ' ', ' ')
+	}
+}
+
+// open starts an object or array.
+func (e *encoder) open(c byte) {
+	e.buf = append(e.buf, c)
+	e.depth++
+	e.count = append(e.count, 0)
+}
+
+// close ends the innermost object or array.
+func (e *encoder) close(c byte) {
+	n := e.count[len(e.count)-1]
+	e.count = e.count[:len(e.count)-1]
+	e.depth--
+	if n > 0 {
+		e.newline()
+	}
+	e.buf = append(e.buf, c)
+}
+
+// next starts a member of the innermost object or array.
+func (e *encoder) next() {
+	i := len(e.count) - 1
+	if e.count[i] > 0 {
+		e.buf = append(e.buf, ',')
+	}
+	e.count[i]++
+	e.newline()
+}
+
+// key starts an object member. name needs no escaping.
+func (e *encoder) key(name string) {
+	e.next()
+	e.buf = append(e.buf, '"')
+	e.buf = append(e.buf, name...)
+	e.buf = append(e.buf, '"', ':')
+	if e.indent {
+		e.buf = append(e.buf, ' ')
+	}
+}
+
+func (e *encoder) str(s string)         { e.buf = appendString(e.buf, s) }
+func (e *encoder) bytesStr(b []byte)    { e.buf = appendString(e.buf, b) }
+func (e *encoder) int(n int64)          { e.buf = strconv.AppendInt(e.buf, n, 10) }
+func (e *encoder) uint(n uint64)        { e.buf = strconv.AppendUint(e.buf, n, 10) }
+func (e *encoder) bool(b bool)          { e.buf = strconv.AppendBool(e.buf, b) }
+func (e *encoder) null()                { e.buf = append(e.buf, "null"...) }
+func (e *encoder) strField(k, v string) { e.key(k); e.str(v) }
+func (e *encoder) intField(k string, v int64) {
+	e.key(k)
+	e.int(v)
+}
+func (e *encoder) boolField(k string, v bool) { e.key(k); e.bool(v) }
+
+func (e *encoder) ints(v []int) {
+	e.open('[')
+	for _, n := range v {
+		e.next()
+		e.int(int64(n))
+	}
+	e.close(']')
+}
+
+func (e *encoder) strings(v []string) {
+	e.open('[')
+	for _, s := range v {
+		e.next()
+		e.str(s)
+	}
+	e.close(']')
+}
+
+// write encodes the whole document.
+func (e *encoder) write(res *annotate.Result, opts Options) error {
+	e.open('{')
+	e.strField("format", FormatName)
+	e.intField("version", Version)
+	e.key("connections")
+	e.open('[')
+	for _, c := range res.Connections {
+		e.next()
+		e.connection(c)
+		e.maybeFlush()
+	}
+	e.close(']')
+	e.key("packets")
+	e.open('[')
+	for _, p := range res.Packets {
+		e.next()
+		e.packet(p)
+		e.maybeFlush()
+	}
+	e.close(']')
+	e.key("frames")
+	e.open('[')
+	for _, f := range res.Frames {
+		e.next()
+		e.frame(f, opts)
+		e.maybeFlush()
+	}
+	e.close(']')
+	e.key("messages")
+	e.open('[')
+	for _, m := range res.Messages {
+		e.next()
+		e.message(m)
+		e.maybeFlush()
+	}
+	e.close(']')
+	e.close('}')
+	e.buf = append(e.buf, '\n')
+	e.flush()
+	return e.err
+}
+
+func (e *encoder) connection(c *annotate.Connection) {
+	e.open('{')
+	e.intField("id", int64(c.ID))
+	e.strField("client", c.Client.String())
+	e.strField("server", c.Server.String())
+	e.strField("role_basis", c.RoleBasis)
+	e.intField("first_packet", int64(c.FirstPacket))
+	e.intField("last_packet", int64(c.LastPacket))
+	e.intField("packets", int64(c.Packets))
+	e.key("client_isn")
+	if c.HaveISN {
+		e.uint(uint64(c.ClientISN))
+	} else {
+		e.null()
+	}
+	e.key("server_isn")
+	if c.HaveISN {
+		e.uint(uint64(c.ServerISN))
+	} else {
+		e.null()
+	}
+	e.boolField("websocket", c.WebSocket)
+	e.strField("websocket_basis", c.WebSocketBasis)
+	e.key("upgrade")
+	if u := c.Upgrade; u != nil {
+		e.open('{')
+		e.intField("request_packet", int64(u.RequestPacket))
+		e.intField("response_packet", int64(u.ResponsePacket))
+		e.strField("method", u.Method)
+		e.strField("path", u.Path)
+		e.strField("host", u.Host)
+		e.strField("origin", u.Origin)
+		e.strField("key", u.Key)
+		e.strField("version", u.Version)
+		e.key("protocols")
+		e.strings(u.Protocols)
+		e.strField("extensions", u.Extensions)
+		e.intField("status", int64(u.Status))
+		e.strField("reason", u.Reason)
+		e.strField("accept", u.Accept)
+		e.strField("expected_accept", u.ExpectedAccept)
+		e.boolField("accept_valid", u.AcceptValid)
+		e.strField("protocol", u.Protocol)
+		e.strField("response_extensions", u.ResponseExtensions)
+		e.boolField("succeeded", u.Succeeded)
+		e.close('}')
+	} else {
+		e.null()
+	}
+	e.key("deflate")
+	if df := c.Deflate; df != nil {
+		e.open('{')
+		e.boolField("server_no_context_takeover", df.ServerNoContextTakeover)
+		e.boolField("client_no_context_takeover", df.ClientNoContextTakeover)
+		e.intField("server_max_window_bits", int64(df.ServerMaxWindowBits))
+		e.intField("client_max_window_bits", int64(df.ClientMaxWindowBits))
+		e.strField("raw", df.Raw)
+		e.boolField("inferred", df.Inferred)
+		e.close('}')
+	} else {
+		e.null()
+	}
+	e.strField("teardown", c.Teardown)
+	e.intField("client_bytes", c.ClientBytes)
+	e.intField("server_bytes", c.ServerBytes)
+	e.intField("client_gap_bytes", c.ClientGapBytes)
+	e.intField("server_gap_bytes", c.ServerGapBytes)
+	e.close('}')
+}
+
+func (e *encoder) packet(p *annotate.PacketInfo) {
+	e.open('{')
+	e.intField("number", int64(p.Number))
+	e.key("time")
+	e.buf = appendTime(e.buf, p)
+	e.intField("connection", int64(connID(p.Conn)))
+	e.strField("from", p.From.String())
+	e.strField("summary", p.Summary)
+	e.strField("phase", string(p.Phase))
+	length, captured := 0, 0
+	if p.Packet != nil {
+		length, captured = p.Packet.Length, len(p.Packet.Data)
+	}
+	e.intField("length", int64(length))
+	e.intField("captured_length", int64(captured))
+	e.intField("payload_offset", int64(p.PayloadOffset))
+	e.intField("payload_length", int64(p.PayloadLength))
+	flags, tcp := tcpFlags(p)
+	e.key("seq")
+	if tcp {
+		e.uint(uint64(p.Seq))
+	} else {
+		e.null()
+	}
+	e.key("ack")
+	if tcp && flags&decode.ACK != 0 {
+		e.uint(uint64(p.Ack))
+	} else {
+		e.null()
+	}
+	e.boolField("relative", p.Relative)
+	e.intField("stream_offset", p.StreamOffset)
+	e.intField("window", p.Window)
+	e.key("events")
+	e.open('[')
+	for _, ev := range p.Events {
+		e.next()
+		e.event(ev)
+	}
+	e.close(']')
+	e.key("fields")
+	e.open('[')
+	for i := range p.Fields {
+		e.next()
+		e.field(&p.Fields[i])
+	}
+	e.close(']')
+	e.key("frames")
+	e.open('[')
+	for _, f := range p.Frames {
+		e.next()
+		e.int(int64(f.Index))
+	}
+	e.close(']')
+	e.key("messages")
+	e.open('[')
+	for _, m := range p.Messages {
+		e.next()
+		e.int(int64(m.Index))
+	}
+	e.close(']')
+	e.close('}')
+}
+
+// appendTime appends the packet's time as timeString quotes it.
+func appendTime(b []byte, p *annotate.PacketInfo) []byte {
+	b = append(b, '"')
+	b = p.Time.UTC().AppendFormat(b, timeLayout)
+	return append(b, '"')
+}
+
+// event writes an event as one object: its parameters and its kind, the
+// names in sorted order as encoding/json writes a map.
+func (e *encoder) event(ev annotate.Event) {
+	order := e.order[:0]
+	for i := range ev.Params {
+		if ev.Params[i].Name != "kind" {
+			order = append(order, i)
+		}
+	}
+	order = append(order, -1) // the kind
+	name := func(i int) string {
+		if i < 0 {
+			return "kind"
+		}
+		return ev.Params[i].Name
+	}
+	slices.SortFunc(order, func(a, b int) int { return strings.Compare(name(a), name(b)) })
+	e.order = order
+	e.open('{')
+	for _, i := range order {
+		e.next()
+		e.str(name(i))
+		e.buf = append(e.buf, ':')
+		if e.indent {
+			e.buf = append(e.buf, ' ')
+		}
+		if i < 0 {
+			e.str(ev.Kind)
+			continue
+		}
+		e.value(ev.Params[i].Value)
+	}
+	e.close('}')
+}
+
+// value writes a parameter value.
+func (e *encoder) value(v any) {
+	switch v := v.(type) {
+	case nil:
+		e.null()
+	case string:
+		e.str(v)
+	case bool:
+		e.bool(v)
+	case int:
+		e.int(int64(v))
+	case int64:
+		e.int(v)
+	case int32:
+		e.int(int64(v))
+	case int16:
+		e.int(int64(v))
+	case int8:
+		e.int(int64(v))
+	case uint:
+		e.uint(uint64(v))
+	case uint64:
+		e.uint(v)
+	case uint32:
+		e.uint(uint64(v))
+	case uint16:
+		e.uint(uint64(v))
+	case uint8:
+		e.uint(uint64(v))
+	case []int:
+		if v == nil {
+			e.null()
+			return
+		}
+		e.ints(v)
+	case []string:
+		if v == nil {
+			e.null()
+			return
+		}
+		e.strings(v)
+	default:
+		e.other(v)
+	}
+}
+
+// other writes a value of a type the parameters do not normally hold, the
+// way encoding/json does.
+func (e *encoder) other(v any) {
+	var raw bytes.Buffer
+	enc := json.NewEncoder(&raw)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		if e.err == nil {
+			e.err = err
+		}
+		return
+	}
+	b := bytes.TrimSuffix(raw.Bytes(), []byte{'\n'})
+	if !e.indent {
+		e.buf = append(e.buf, b...)
+		return
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, b, strings.Repeat("  ", e.depth), "  "); err != nil {
+		if e.err == nil {
+			e.err = err
+		}
+		return
+	}
+	e.buf = append(e.buf, out.Bytes()...)
+}
+
+func (e *encoder) field(f *annotate.Field) {
+	e.open('{')
+	e.strField("kind", f.Kind)
+	if f.Name != "" {
+		e.strField("name", f.Name)
+	}
+	e.intField("start", int64(f.Payload.Start))
+	e.intField("end", int64(f.Payload.End))
+	e.intField("data_start", int64(f.Data.Start))
+	e.intField("data_end", int64(f.Data.End))
+	e.key("frame")
+	if f.Frame != nil {
+		e.int(int64(f.Frame.Index))
+	} else {
+		e.null()
+	}
+	e.intField("offset", f.Offset)
+	e.boolField("partial", f.Partial)
+	e.close('}')
+}
+
+func (e *encoder) frame(f *annotate.Frame, opts Options) {
+	e.open('{')
+	e.intField("index", int64(f.Index))
+	e.intField("packet", int64(f.Packet))
+	e.intField("first_packet", int64(f.FirstPacket))
+	e.intField("connection", int64(connID(f.Conn)))
+	e.strField("from", f.From.String())
+	e.boolField("fin", f.FIN)
+	e.intField("rsv", int64(f.RSV))
+	e.intField("opcode", int64(f.Opcode))
+	e.strField("opcode_name", f.OpcodeName())
+	e.boolField("masked", f.Masked)
+	e.key("mask_key")
+	if f.Masked {
+		const digits = "0123456789abcdef"
+		e.buf = append(e.buf, '"')
+		for _, c := range f.MaskKey {
+			e.buf = append(e.buf, digits[c>>4], digits[c&0xf])
+		}
+		e.buf = append(e.buf, '"')
+	} else {
+		e.null()
+	}
+	e.key("payload_length")
+	e.uint(f.PayloadLength)
+	e.intField("length_bits", int64(f.LengthBits))
+	e.intField("header_length", int64(f.HeaderLength))
+	e.intField("stream_offset", f.StreamOffset)
+	e.boolField("complete", f.Complete)
+	e.key("message")
+	if f.Message != nil {
+		e.int(int64(f.Message.Index))
+	} else {
+		e.null()
+	}
+	e.key("faults")
+	e.strings(f.Faults)
+	if opts.FramePayloads {
+		e.key("payload_base64")
+		e.base64(f.Payload)
+	}
+	e.close('}')
+}
+
+func (e *encoder) base64(b []byte) {
+	e.buf = append(e.buf, '"')
+	e.buf = base64.StdEncoding.AppendEncode(e.buf, b)
+	e.buf = append(e.buf, '"')
+}
+
+func (e *encoder) message(m *annotate.Message) {
+	e.open('{')
+	e.intField("index", int64(m.Index))
+	e.intField("packet", int64(m.Packet))
+	e.key("time")
+	e.buf = append(e.buf, '"')
+	e.buf = m.Time.UTC().AppendFormat(e.buf, timeLayout)
+	e.buf = append(e.buf, '"')
+	e.intField("connection", int64(connID(m.Conn)))
+	e.strField("from", m.From.String())
+	e.intField("opcode", int64(m.Opcode))
+	e.strField("opcode_name", m.OpcodeName())
+	e.intField("fragments", int64(len(m.Frames)))
+	e.key("frames")
+	e.open('[')
+	for _, f := range m.Frames {
+		e.next()
+		e.int(int64(f.Index))
+	}
+	e.close(']')
+	e.boolField("compressed", m.Compressed)
+	e.intField("size", m.Size)
+	e.intField("wire_size", m.WireSize)
+	if m.Text {
+		e.key("text")
+		e.bytesStr(m.Data)
+	} else {
+		e.key("data_base64")
+		e.base64(m.Data)
+	}
+	e.boolField("json", m.JSON)
+	e.key("close_code")
+	if m.Opcode == 8 {
+		e.int(int64(m.CloseCode))
+	} else {
+		e.null()
+	}
+	e.key("close_reason")
+	if m.Opcode == 8 {
+		e.str(m.CloseReason)
+	} else {
+		e.null()
+	}
+	e.key("relay_of")
+	if m.RelayOf != nil {
+		e.int(int64(m.RelayOf.Index))
+	} else {
+		e.null()
+	}
+	e.key("relays")
+	e.open('[')
+	for _, r := range m.Relays {
+		e.next()
+		e.int(int64(r.Index))
+	}
+	e.close(']')
+	e.boolField("truncated", m.Truncated)
+	e.boolField("cap_hit", m.CapHit)
+	e.boolField("incomplete", m.Incomplete)
+	e.key("faults")
+	e.strings(m.Faults)
+	e.close('}')
+}
+
+// appendString appends s as a JSON string, escaped as encoding/json does
+// without HTML escaping: quote, backslash and control characters escaped,
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+func appendString[S []byte | string](dst []byte, s S) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		b := s[i]
+		if b < utf8.RuneSelf {
+			if b >= 0x20 && b != '"' && b != '\\' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		n := min(len(s)-i, utf8.UTFMax)
+		c, size := utf8.DecodeRuneInString(string(s[i : i+n]))
+		if c == utf8.RuneError && size == 1 {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c == '\u2028' || c == '\u2029' {
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
