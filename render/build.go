@@ -1051,6 +1051,9 @@ func (b *builder) summary() {
 		title, intro = "ui.classic.title", "ui.classic.intro"
 	}
 	pg.Title = b.text(title, d)
+	if len(b.selectedInfo) == 0 {
+		intro = "ui.intro.empty"
+	}
 	for _, para := range strings.Split(b.text(intro, d), "\n") {
 		if strings.TrimSpace(para) != "" {
 			pg.Intro = append(pg.Intro, para)
@@ -1073,8 +1076,10 @@ func (b *builder) summary() {
 		fact("ui.summary.client", addrs(clients))
 		fact("ui.summary.server", addrs(servers))
 	}
-	fact("ui.summary.start", b.text("ui.summary.start-value", d))
-	fact("ui.summary.duration", b.text("ui.summary.duration-value", d))
+	if len(b.selectedInfo) > 0 {
+		fact("ui.summary.start", b.text("ui.summary.start-value", d))
+		fact("ui.summary.duration", b.text("ui.summary.duration-value", d))
+	}
 	fact("ui.summary.packets", b.text("ui.summary.packets-value", d))
 	fact("ui.summary.connections", strconv.Itoa(len(conns)))
 	fact("ui.summary.messages", b.text("ui.summary.messages-value", d))
