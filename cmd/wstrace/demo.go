@@ -100,6 +100,9 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	if err := file.Close(); err != nil {
 		return err
 	}
+	if transcript.Addr != "" && transcript.Addr != f.addr {
+		fmt.Fprintf(stderr, "wstrace demo: the chat server listened on %s\n", transcript.Addr)
+	}
 	for _, e := range transcript.Entries {
 		verb := "received"
 		if e.Sent {
