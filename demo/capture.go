@@ -2,11 +2,9 @@ package demo
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
-	"sync"
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
@@ -21,7 +19,7 @@ type PacketWriter interface {
 }
 
 // How long CaptureRun waits for the teardown's packets after the scenario
-// ended, and for the quiet after them.
+// ended, and for the final ACKs after the last FIN.
 const (
 	teardownTimeout = 3 * time.Second
 	quietPeriod     = 100 * time.Millisecond
@@ -30,8 +28,9 @@ const (
 // CaptureRun plays the scenario like Run while capturing its packets live,
 // and hands each packet to w as it arrives. opts.Interface defaults to "lo";
 // only packets to or from the server's port are kept (and of those, only the
-// ones opts.Filter keeps, if set). The capture ends once both sides of every
-// connection have sent their FIN and the last ACK has had time to arrive.
+// ones opts.Filter keeps, if set). The capture ends once every client's
+// connection has begun and both sides of each have sent their FIN (or one
+// reset it), and the last ACK has had time to arrive.
 //
 // Capturing needs root or CAP_NET_RAW: without, CaptureRun returns an error
 // wrapping live.ErrPermission before anything was sent, and CaptureIsolated
@@ -42,14 +41,14 @@ func CaptureRun(ctx context.Context, cfg Config, opts live.Options, w PacketWrit
 	if err != nil {
 		return nil, fmt.Errorf("demo: listen: %w", err)
 	}
-	port := uint16(ln.Addr().(*net.TCPAddr).Port)
 	if opts.Interface == "" {
 		opts.Interface = "lo"
 	}
-	userFilter := opts.Filter
-	opts.Filter = func(p *capture.Packet) bool {
-		h, ok := live.ReadTCP(p)
-		return ok && (h.SrcPort == port || h.DstPort == port) && (userFilter == nil || userFilter(p))
+	onPort := live.TCPPort(uint16(ln.Addr().(*net.TCPAddr).Port))
+	if userFilter := opts.Filter; userFilter != nil {
+		opts.Filter = func(p *capture.Packet) bool { return onPort(p) && userFilter(p) }
+	} else {
+		opts.Filter = onPort
 	}
 	h, err := live.Open(opts)
 	if err != nil {
@@ -57,105 +56,47 @@ func CaptureRun(ctx context.Context, cfg Config, opts live.Options, w PacketWrit
 		return nil, fmt.Errorf("demo: %w", err)
 	}
 
-	rec := &recorder{w: w, h: h, wantFINs: 2 * len(cfg.Names), fins: map[[2]uint16]bool{}, changed: make(chan struct{}, 1)}
-	done := make(chan struct{})
+	recCtx, stopRecording := context.WithCancel(ctx)
+	defer stopRecording()
+	recorded := make(chan error, 1)
 	go func() {
-		defer close(done)
-		rec.loop()
+		_, err := live.Record(recCtx, h, w, live.RecordOptions{
+			UntilClose:  true,
+			Connections: len(cfg.Names),
+			Linger:      quietPeriod,
+		})
+		recorded <- err
 	}()
 
 	t, runErr := run(ctx, cfg, ln)
 	if runErr == nil {
-		rec.waitForTeardown(ctx)
+		// Wait for the teardown: Record stops by itself once it has seen it.
+		timeout := time.NewTimer(teardownTimeout)
+		select {
+		case err := <-recorded:
+			recorded <- err
+		case <-timeout.C:
+		case <-ctx.Done():
+		}
+		timeout.Stop()
 	} else {
 		time.Sleep(quietPeriod) // keep what the failed scenario sent
 	}
-	h.Close()
-	<-done
+	stopRecording()
+	recErr := <-recorded
+	if recErr != nil {
+		recErr = fmt.Errorf("demo: %w", recErr)
+	}
 
 	if f, ok := w.(interface{ Flush() error }); ok {
-		if err := f.Flush(); err != nil && rec.err == nil {
-			rec.err = fmt.Errorf("demo: flush the capture: %w", err)
+		if err := f.Flush(); err != nil && recErr == nil {
+			recErr = fmt.Errorf("demo: flush the capture: %w", err)
 		}
 	}
 	if runErr != nil {
 		return t, runErr
 	}
-	return t, rec.err
-}
-
-// recorder reads the live capture, passes packets on and watches for the
-// connections' FINs.
-type recorder struct {
-	w        PacketWriter
-	h        *live.Handle
-	wantFINs int
-
-	mu      sync.Mutex
-	fins    map[[2]uint16]bool // directions (source port, destination port) that sent FIN
-	last    time.Time          // when the last packet arrived
-	err     error
-	changed chan struct{}
-}
-
-func (r *recorder) loop() {
-	for {
-		p, err := r.h.Next()
-		if err != nil {
-			if !errors.Is(err, io.EOF) {
-				r.fail(fmt.Errorf("demo: capture: %w", err))
-			}
-			return
-		}
-		if err := r.w.WritePacket(p); err != nil {
-			r.fail(fmt.Errorf("demo: write packet %d: %w", p.Number, err))
-			return
-		}
-		r.mu.Lock()
-		if tcp, ok := live.ReadTCP(p); ok && tcp.Flags&live.FlagFIN != 0 {
-			r.fins[[2]uint16{tcp.SrcPort, tcp.DstPort}] = true
-		}
-		r.last = time.Now()
-		r.mu.Unlock()
-		select {
-		case r.changed <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (r *recorder) fail(err error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.err == nil {
-		r.err = err
-	}
-}
-
-// waitForTeardown waits until every connection's FINs were captured and no
-// packet came for quietPeriod (the last ACK), or until teardownTimeout.
-func (r *recorder) waitForTeardown(ctx context.Context) {
-	deadline := time.NewTimer(teardownTimeout)
-	defer deadline.Stop()
-	tick := time.NewTicker(quietPeriod / 4)
-	defer tick.Stop()
-	for {
-		r.mu.Lock()
-		finished := len(r.fins) >= r.wantFINs && time.Since(r.last) >= quietPeriod
-		failed := r.err != nil
-		r.mu.Unlock()
-		if finished || failed {
-			return
-		}
-		select {
-		case <-r.changed:
-		case <-tick.C:
-		case <-deadline.C:
-			return
-		case <-ctx.Done():
-			return
-		}
-	}
+	return t, recErr
 }
 
 // CapturePcapng is CaptureRun writing the capture to w as a pcapng file.

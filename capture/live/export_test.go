@@ -8,4 +8,5 @@ var (
 	PutSLL2       = putSLL2
 	InsertVLANTag = insertVLANTag
 	Keep          = keep
+	TCPOf         = tcpOf
 )

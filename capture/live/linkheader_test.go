@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/live"
 	"github.com/wstrace/wstrace/internal/testenv"
 )
@@ -128,20 +129,20 @@ func TestTCPPort(t *testing.T) {
 	}
 }
 
-// TestReadTCP counts the SYNs and FINs of real captures and compares with
-// tcpdump's counts.
-func TestReadTCP(t *testing.T) {
+// TestTCPOf counts the SYNs and FINs of real captures, as the filters and
+// Record see them, and compares with tcpdump's counts.
+func TestTCPOf(t *testing.T) {
 	tcpdump := testenv.NeedTool(t, "tcpdump")
 	for _, file := range []string{"workerman-chat.pcap", "chromium-ws-deflate.pcap", "chromium-ws-plain-any.pcap"} {
 		path := filepath.Join("..", "..", "testdata", file)
 		_, packets := readPcap(t, path)
 		for _, flag := range []struct {
 			name string
-			bit  live.TCPFlag
-		}{{"tcp-syn", live.FlagSYN}, {"tcp-fin", live.FlagFIN}, {"tcp-push", live.FlagPSH}} {
+			bit  decode.TCPFlags
+		}{{"tcp-syn", decode.SYN}, {"tcp-fin", decode.FIN}, {"tcp-push", decode.PSH}} {
 			got := 0
 			for _, p := range packets {
-				if h, ok := live.ReadTCP(p); ok && h.Flags&flag.bit != 0 {
+				if tcp := live.TCPOf(p); tcp != nil && tcp.Flags&flag.bit != 0 {
 					got++
 				}
 			}

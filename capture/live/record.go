@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/decode"
 )
 
 // PacketWriter receives the packets a recording keeps, as they arrive.
@@ -26,6 +27,10 @@ type RecordOptions struct {
 	// UntilClose stops the recording once every TCP connection that began in
 	// it (with a SYN) has ended: a FIN from both sides, or a reset.
 	UntilClose bool
+	// Connections is how many TCP connections must have begun before
+	// UntilClose may stop the recording, for a caller that knows how many
+	// to expect; 0 means at least one.
+	Connections int
 	// Linger is how long UntilClose waits after the last connection ended,
 	// for its final ACKs; 0 means 200ms.
 	Linger time.Duration
@@ -59,7 +64,7 @@ func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) 
 	if linger <= 0 {
 		linger = 200 * time.Millisecond
 	}
-	var conns connTracker
+	conns := connTracker{want: max(opts.Connections, 1)}
 	n := 0
 	for opts.Count == 0 || n < opts.Count {
 		p, err := h.Next()
@@ -86,14 +91,15 @@ func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) 
 // connTracker follows TCP connections just far enough to tell when all that
 // began have ended.
 type connTracker struct {
-	open map[[2]uint16]uint8 // by (lower port, higher port): bit 1 and 2 are a FIN each way
-	seen bool
+	want  int                    // connections that must begin before the last may end
+	open  map[[2]uint16]uint8    // by (lower port, higher port): bit 1 and 2 are a FIN each way
+	begun map[[2]uint16]struct{} // every connection that began
 }
 
 // add notes the packet and reports whether it ended the last open connection.
 func (c *connTracker) add(p *capture.Packet) bool {
-	tcp, ok := ReadTCP(p)
-	if !ok {
+	tcp := tcpOf(p)
+	if tcp == nil {
 		return false
 	}
 	key, dir := [2]uint16{tcp.SrcPort, tcp.DstPort}, uint8(1)
@@ -102,17 +108,19 @@ func (c *connTracker) add(p *capture.Packet) bool {
 	}
 	if c.open == nil {
 		c.open = make(map[[2]uint16]uint8)
+		c.begun = make(map[[2]uint16]struct{})
 	}
 	state, known := c.open[key]
 	switch {
-	case tcp.Flags&FlagSYN != 0 && tcp.Flags&FlagACK == 0:
-		c.open[key], c.seen = 0, true
+	case tcp.Has(decode.SYN) && !tcp.Has(decode.ACK):
+		c.open[key] = 0
+		c.begun[key] = struct{}{}
 		return false
 	case !known:
 		return false
-	case tcp.Flags&FlagRST != 0:
+	case tcp.Has(decode.RST):
 		delete(c.open, key)
-	case tcp.Flags&FlagFIN != 0:
+	case tcp.Has(decode.FIN):
 		state |= dir
 		if state != 3 {
 			c.open[key] = state
@@ -122,5 +130,5 @@ func (c *connTracker) add(p *capture.Packet) bool {
 	default:
 		return false
 	}
-	return c.seen && len(c.open) == 0
+	return len(c.begun) >= c.want && len(c.open) == 0
 }
