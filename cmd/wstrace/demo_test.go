@@ -105,6 +105,9 @@ func checkDemo(t *testing.T, res *annotate.Result, deflate bool) {
 		annotate.PhaseUpgradeRequest: 4, annotate.PhaseUpgradeResponse: 5,
 		annotate.PhaseWSData: 6, annotate.PhaseWSControl: 6, annotate.PhaseTeardown: 7,
 		annotate.PhaseAck: 0, annotate.PhaseWindowUpdate: 0,
+		// A loaded machine may make the kernel send a segment again; that
+		// is TCP at work, not a step of the scenario.
+		annotate.PhaseRetransmission: 0, annotate.PhaseOutOfOrder: 0,
 	}
 	seen := map[annotate.Phase]int{}
 	reached := map[int]int{}
@@ -128,8 +131,11 @@ func checkDemo(t *testing.T, res *annotate.Result, deflate bool) {
 			fins++
 		}
 	}
-	for phase := range stage {
-		if phase != annotate.PhaseWindowUpdate && seen[phase] == 0 {
+	if n := seen[annotate.PhaseRetransmission] + seen[annotate.PhaseOutOfOrder]; n > 0 {
+		t.Logf("%d segments sent again or out of order (a loaded machine)", n)
+	}
+	for phase, s := range stage {
+		if (s != 0 || phase == annotate.PhaseAck) && seen[phase] == 0 {
 			t.Errorf("no packet in phase %s", phase)
 		}
 	}
