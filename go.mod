@@ -3,10 +3,10 @@ module github.com/wstrace/wstrace
 go 1.25.0
 
 require (
-	github.com/coder/websocket v1.8.15 // indirect
-	github.com/gopacket/gopacket v1.7.7 // indirect
-	github.com/inconshreveable/mousetrap v1.1.0 // indirect
-	github.com/spf13/cobra v1.10.2 // indirect
-	github.com/spf13/pflag v1.0.9 // indirect
-	github.com/yuin/goldmark v1.8.7 // indirect
+	github.com/coder/websocket v1.8.15
+	github.com/spf13/cobra v1.10.2
+	github.com/spf13/pflag v1.0.9
+	github.com/yuin/goldmark v1.8.7
 )
+
+require github.com/inconshreveable/mousetrap v1.1.0 // indirect
