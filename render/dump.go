@@ -5,6 +5,8 @@ import (
 	"iter"
 	"slices"
 	"strings"
+
+	"github.com/wstrace/wstrace/render/tcpdump"
 )
 
 // A Dump is a packet's bytes laid out as tcpdump prints them after the
@@ -56,25 +58,16 @@ func (d *Dump) All() iter.Seq[DumpLine] {
 	}
 }
 
-// String returns the dump's text: its lines, each ending in a newline.
+// String returns the dump's text: its lines, each ending in a newline,
+// exactly as tcpdump prints them.
 func (d *Dump) String() string {
-	var b strings.Builder
-	b.Grow(d.size())
-	for l := range d.All() {
-		for _, c := range l {
-			b.WriteString(c.Text)
-		}
-		b.WriteByte('\n')
+	if len(d.data) == 0 {
+		return ""
 	}
-	return b.String()
-}
-
-// size estimates the length of the dump's text.
-func (d *Dump) size() int {
 	if d.Hex {
-		return (len(d.data) + 15) / 16 * 68
+		return tcpdump.HexASCII(d.data) + "\n"
 	}
-	return len(d.data) + 1
+	return tcpdump.ASCII(d.data) + "\n"
 }
 
 // String returns the line's text.

@@ -46,7 +46,13 @@ func TestDumpMatchesTcpdump(t *testing.T) {
 				}
 				same := 0
 				for i, p := range pkts {
-					got := NewDump(p.Net, flag == "-X", 0).String()
+					// The cells (what HTML highlights) laid out as text, and
+					// String (what Markdown and text print), both as tcpdump.
+					d := NewDump(p.Net, flag == "-X", 0)
+					got := cellText(d)
+					if s := d.String(); s != got {
+						t.Errorf("packet %d: String() %q, cells %q", i+1, s, got)
+					}
 					if got == want[i] {
 						same++
 						continue
@@ -62,4 +68,16 @@ func TestDumpMatchesTcpdump(t *testing.T) {
 			})
 		}
 	}
+}
+
+// cellText joins a dump's cells into text, a newline after each line.
+func cellText(d *Dump) string {
+	var b strings.Builder
+	for l := range d.All() {
+		for _, c := range l {
+			b.WriteString(c.Text)
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
