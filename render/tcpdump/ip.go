@@ -469,41 +469,28 @@ func (c *ctx) rt6Print(bp int) int {
 		if rsv := c.be32(bp + 4); rsv != 0 {
 			c.printf(", rsv=0x%x", rsv)
 		}
-		if n%2 == 1 {
-			c.printf(" (invalid length %d)", n)
-			c.invalid()
-			return -1
-		}
-		n >>= 1
-		p := bp + 8
-		for i := 0; i < n; i++ {
-			c.printf(", [%d]%s", i, c.ipv6(p))
-			p += 16
-		}
-		c.print(") ")
-		return (int(c.u8(bp+1)) + 1) << 3
 	case 4:
 		c.printf(", last-entry=%d", c.u8(bp+4))
 		if f := c.u8(bp + 5); f != 0 {
 			c.printf(", flags=0x%x", f)
 		}
 		c.printf(", tag=%x", c.be16(bp+6))
-		if n%2 == 1 {
-			c.printf(" (invalid length %d)", n)
-			c.invalid()
-			return -1
-		}
-		n >>= 1
-		p := bp + 8
-		for i := 0; i < n; i++ {
-			c.printf(", [%d]%s", i, c.ipv6(p))
-			p += 16
-		}
-		c.print(") ")
-		return (int(c.u8(bp+1)) + 1) << 3
 	default:
 		c.print(" (unknown type)")
 		c.invalid()
 		return -1
 	}
+	// The addresses: two length units (16 bytes) each.
+	if n%2 == 1 {
+		c.printf(" (invalid length %d)", n)
+		c.invalid()
+		return -1
+	}
+	p := bp + 8
+	for i := 0; i < n>>1; i++ {
+		c.printf(", [%d]%s", i, c.ipv6(p))
+		p += 16
+	}
+	c.print(") ")
+	return (int(c.u8(bp+1)) + 1) << 3
 }

@@ -233,27 +233,26 @@ func (p *Printer) print(pkt *capture.Packet) rendered {
 	*c = ctx{p: p, data: pkt.Data, exact: true, out: c.out[:0], stack: c.stack[:0]}
 	caplen, length := len(pkt.Data), pkt.Length
 
-	// tcpdump's sanity checks of the record header.
+	// tcpdump's sanity checks of the record header: each problem found
+	// opens the bracket or continues it after a comma.
 	invalid := false
-	if caplen == 0 {
+	problem := func() {
+		if invalid {
+			c.print(",")
+			return
+		}
 		invalid = true
-		c.print("[Invalid header: caplen==0")
+		c.print("[Invalid header:")
+	}
+	if caplen == 0 {
+		problem()
+		c.print(" caplen==0")
 	}
 	if length == 0 {
-		if !invalid {
-			invalid = true
-			c.print("[Invalid header:")
-		} else {
-			c.print(",")
-		}
+		problem()
 		c.print(" len==0")
 	} else if length < caplen {
-		if !invalid {
-			invalid = true
-			c.print("[Invalid header:")
-		} else {
-			c.print(",")
-		}
+		problem()
 		c.print(" len(")
 		c.printInt(length)
 		c.print(") < caplen(")
@@ -261,24 +260,14 @@ func (p *Printer) print(pkt *capture.Packet) rendered {
 		c.print(")")
 	}
 	if caplen > maxSnaplen {
-		if !invalid {
-			invalid = true
-			c.print("[Invalid header:")
-		} else {
-			c.print(",")
-		}
+		problem()
 		c.print(" caplen(")
 		c.printInt(caplen)
 		c.print(") > ")
 		c.printInt(maxSnaplen)
 	}
 	if length > maxSnaplen {
-		if !invalid {
-			invalid = true
-			c.print("[Invalid header:")
-		} else {
-			c.print(",")
-		}
+		problem()
 		c.print(" len(")
 		c.printInt(length)
 		c.print(") > ")

@@ -560,36 +560,34 @@ func (c *ctx) mptcpPrint(opt, olen int, flags uint8) bool {
 			c.print(" fin")
 		}
 		p, n := opt+4, olen-4
+		// number prints the 8-byte (wide) or 4-byte number at p and
+		// steps past it, or reports that the option is too short.
+		number := func(wide bool) bool {
+			size := 4
+			if wide {
+				size = 8
+			}
+			if n < size {
+				return false
+			}
+			if wide {
+				c.printf("%d", c.be64(p))
+			} else {
+				c.printf("%d", c.be32(p))
+			}
+			p, n = p+size, n-size
+			return true
+		}
 		if f&0x01 != 0 {
 			c.print(" ack ")
-			if f&0x02 != 0 {
-				if n < 8 {
-					return false
-				}
-				c.printf("%d", c.be64(p))
-				p, n = p+8, n-8
-			} else {
-				if n < 4 {
-					return false
-				}
-				c.printf("%d", c.be32(p))
-				p, n = p+4, n-4
+			if !number(f&0x02 != 0) {
+				return false
 			}
 		}
 		if f&0x04 != 0 {
 			c.print(" seq ")
-			if f&0x08 != 0 {
-				if n < 8 {
-					return false
-				}
-				c.printf("%d", c.be64(p))
-				p, n = p+8, n-8
-			} else {
-				if n < 4 {
-					return false
-				}
-				c.printf("%d", c.be32(p))
-				p, n = p+4, n-4
+			if !number(f&0x08 != 0) {
+				return false
 			}
 			if n < 4 {
 				return false
