@@ -7,12 +7,12 @@ import (
 	"bytes"
 	"fmt"
 	"os"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/internal/testenv"
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
 	"github.com/wstrace/wstrace/render/markdown"
@@ -93,18 +93,6 @@ func annotateFile(t *testing.T, path string) *annotate.Result {
 // firstDiff describes the first line where the shipped page and the page
 // rendered now differ.
 func firstDiff(shipped, now string) string {
-	a, b := strings.Split(shipped, "\n"), strings.Split(now, "\n")
-	for i := 0; i < len(a) || i < len(b); i++ {
-		var x, y string
-		if i < len(a) {
-			x = a[i]
-		}
-		if i < len(b) {
-			y = b[i]
-		}
-		if x != y {
-			return fmt.Sprintf("line %d is\n\t%.200s\nand would now be\n\t%.200s", i+1, x, y)
-		}
-	}
-	return "they differ"
+	line, x, y := testenv.FirstDiff(shipped, now)
+	return fmt.Sprintf("line %d is\n\t%.200s\nand would now be\n\t%.200s", line, x, y)
 }

@@ -82,20 +82,8 @@ func TestDumpMatchesTcpdump(t *testing.T) {
 
 // firstDiff describes the first line where got and want differ.
 func firstDiff(got, want string) string {
-	g, w := strings.Split(got, "\n"), strings.Split(want, "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			return "line " + strconv.Itoa(i+1) + ":\n wstrace: " + gl + "\n tcpdump: " + wl
-		}
-	}
-	return ""
+	line, g, w := testenv.FirstDiff(got, want)
+	return "line " + strconv.Itoa(line) + ":\n wstrace: " + g + "\n tcpdump: " + w
 }
 
 func TestDumpStdin(t *testing.T) {

@@ -72,3 +72,22 @@ func TestPublicTempDir(t *testing.T) {
 		t.Errorf("%s: mode %v, want a directory with mode 0777", dir, fi.Mode())
 	}
 }
+
+func TestFirstDiff(t *testing.T) {
+	tests := []struct {
+		a, b   string
+		line   int
+		la, lb string
+	}{
+		{"x\ny\n", "x\ny\n", 0, "", ""},
+		{"x\ny\n", "x\nz\n", 2, "y", "z"},
+		{"x\n", "x\ny", 2, "", "y"},
+		{"a", "b", 1, "a", "b"},
+	}
+	for _, tt := range tests {
+		line, la, lb := testenv.FirstDiff(tt.a, tt.b)
+		if line != tt.line || la != tt.la || lb != tt.lb {
+			t.Errorf("FirstDiff(%q, %q) = %d, %q, %q; want %d, %q, %q", tt.a, tt.b, line, la, lb, tt.line, tt.la, tt.lb)
+		}
+	}
+}

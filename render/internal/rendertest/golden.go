@@ -3,9 +3,9 @@ package rendertest
 import (
 	"bytes"
 	"flag"
+	"github.com/wstrace/wstrace/internal/testenv"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -34,17 +34,6 @@ func Golden(t *testing.T, name string, got []byte) {
 	if bytes.Equal(got, want) {
 		return
 	}
-	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-	for i := 0; i < len(g) || i < len(w); i++ {
-		var gl, wl string
-		if i < len(g) {
-			gl = g[i]
-		}
-		if i < len(w) {
-			wl = w[i]
-		}
-		if gl != wl {
-			t.Fatalf("%s differs from the golden file at line %d:\n got %q\nwant %q\n(run go test -update if the change is intended)", name, i+1, gl, wl)
-		}
-	}
+	line, gl, wl := testenv.FirstDiff(string(got), string(want))
+	t.Fatalf("%s differs from the golden file at line %d:\n got %q\nwant %q\n(run go test -update if the change is intended)", name, line, gl, wl)
 }
