@@ -93,6 +93,7 @@ type Annotator struct {
 	servers  map[netip.AddrPort]bool
 	summary  func(p *capture.Packet, d *decode.Packet) string
 	relay    relayIndex
+	cause    causeIndex
 	shared   sharedData
 	res      Result
 	count    int
