@@ -40,6 +40,8 @@ type pageFlags struct {
 	wsPorts      []uint
 	maxMessage   int64
 	framePayload bool
+	fragment     bool
+	idPrefix     string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -59,6 +61,8 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
+	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
 }
 
 // check validates the flags that need no capture.
@@ -73,8 +77,17 @@ func (f *pageFlags) check() error {
 }
 
 // resolveFormat picks the output format from --format, else from -o's
-// extension, else Markdown.
+// extension, else Markdown, and checks that the HTML-only flags go with
+// HTML.
 func (f *pageFlags) resolveFormat() (render.Format, error) {
+	format, err := f.pickFormat()
+	if err == nil && (f.fragment || f.idPrefix != "") && format != render.FormatHTML {
+		return "", usageError{fmt.Errorf("--fragment and --id-prefix are for --format html, not %s", format)}
+	}
+	return format, err
+}
+
+func (f *pageFlags) pickFormat() (render.Format, error) {
 	if f.format != "" {
 		format, err := render.ParseFormat(f.format)
 		if err != nil {
@@ -114,6 +127,8 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+		Fragment:   f.fragment,
+		IDPrefix:   f.idPrefix,
 	}
 	if f.maxBytes == 0 {
 		return opts, usageError{errors.New("--max-bytes 0 would show nothing; give a positive number, or -1 for no limit")}
