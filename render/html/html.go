@@ -86,12 +86,18 @@ func Write(w io.Writer, p *render.Page) error {
 	}
 	// The page goes out as the layout runs; each packet's HTML is made
 	// when the layout reaches it and dropped once written.
+	// Everything goes through render.SafeWriter, the one step that keeps
+	// control characters from the wire out of the page.
 	ew := &errWriter{w: w}
-	if err := t.Execute(ew, v); err != nil {
+	sw := render.NewSafeWriter(ew)
+	if err := t.Execute(sw, v); err != nil {
 		if ew.err != nil {
 			return fmt.Errorf("html: %w", ew.err)
 		}
 		return fmt.Errorf("html: layout: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("html: %w", err)
 	}
 	return nil
 }
