@@ -838,7 +838,7 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 			if m.CloseCode == 0 && len(m.Data) == 0 {
 				v.Text = ""
 			} else {
-				v.Text = fmt.Sprintf("%d %s", m.CloseCode, m.CloseReason)
+				v.Text = Printable(fmt.Sprintf("%d %s", m.CloseCode, m.CloseReason), true)
 				v.Lang = "text"
 			}
 		case isText:

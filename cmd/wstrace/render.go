@@ -41,6 +41,7 @@ type pageFlags struct {
 	maxMessage   int64
 	maxRetained  int64
 	framePayload bool
+	color        string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -61,6 +62,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
 	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
 // check validates the flags that need no capture.
@@ -116,6 +118,11 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+	}
+	switch f.color {
+	case "auto", "always", "never":
+	default:
+		return opts, usageError{fmt.Errorf("--color %q: want auto, always or never", f.color)}
 	}
 	if f.maxBytes == 0 {
 		return opts, usageError{errors.New("--max-bytes 0 would show nothing; give a positive number, or -1 for no limit")}
@@ -245,13 +252,26 @@ func writePage(w io.Writer, res *annotate.Result, format render.Format, src rend
 	case render.FormatHTML:
 		return html.Write(w, page)
 	case render.FormatText:
-		tty, _ := dest.(*os.File)
-		return text.Write(w, page, text.Options{Color: tty != nil && text.IsTerminal(tty)})
+		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
 	case render.FormatPcapng:
 		return render.WritePcapng(w, page)
 	default:
 		return markdown.Write(w, page)
 	}
+}
+
+// useColor reports whether a text page written to dest gets colours: with
+// --color always, or with auto on a terminal when NO_COLOR is not set
+// (https://no-color.org).
+func (f pageFlags) useColor(dest io.Writer) bool {
+	switch f.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	tty, _ := dest.(*os.File)
+	return tty != nil && text.IsTerminal(tty) && os.Getenv("NO_COLOR") == ""
 }
 
 // pathExt returns the extension of path, with its dot.

@@ -6,8 +6,15 @@
 // Text written in Markdown (the catalog's sentences, with everything from
 // the wire escaped) goes through goldmark with raw HTML disabled; raw text
 // (tcpdump lines, dumps, payloads) is escaped by html/template. The layout
-// is templates/layout/page.html.tmpl with page.css and page.js, which
-// `--templates DIR` can replace.
+// is templates/layout/page.html.tmpl with page.css, document.css and
+// page.js, which `--templates DIR` can replace.
+//
+// Everything the trace shows is inside one root element of class
+// "wstrace": every rule of page.css is scoped under it, and page.js looks
+// for its elements only inside it, so a trace can share a page with the
+// host's own content and with other traces. Colors follow the reader's
+// prefers-color-scheme, or a "dark" or "light" class on the root or on an
+// ancestor. document.css holds the only rules for <html> and <body>.
 package html
 
 import (
@@ -54,6 +61,11 @@ func Write(w io.Writer, p *render.Page) error {
 	if err != nil {
 		return err
 	}
+	doc, err := read("layout/document.css")
+	if err != nil {
+		return err
+	}
+	css = doc + css
 	t, err := template.New("page").Option("missingkey=error").Parse(src)
 	if err != nil {
 		return fmt.Errorf("html: layout: %w", err)
@@ -65,12 +77,18 @@ func Write(w io.Writer, p *render.Page) error {
 		"; img-src data:; base-uri 'none'; form-action 'none'"
 	// The page goes out as the layout runs; each packet's HTML is made
 	// when the layout reaches it and dropped once written.
+	// Everything goes through render.SafeWriter, the one step that keeps
+	// control characters from the wire out of the page.
 	ew := &errWriter{w: w}
-	if err := t.Execute(ew, v); err != nil {
+	sw := render.NewSafeWriter(ew)
+	if err := t.Execute(sw, v); err != nil {
 		if ew.err != nil {
 			return fmt.Errorf("html: %w", ew.err)
 		}
 		return fmt.Errorf("html: layout: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("html: %w", err)
 	}
 	return nil
 }
@@ -114,6 +132,9 @@ type view struct {
 	CSS             template.CSS
 	Script          template.JS
 	CSP             string
+	// Fragment leaves out the document around the trace: no <html>,
+	// <head> or <body>, the style sheet inside the trace's root element.
+	Fragment bool
 }
 
 type tocEntry struct {
