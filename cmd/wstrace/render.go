@@ -41,6 +41,8 @@ type pageFlags struct {
 	maxMessage   int64
 	maxRetained  int64
 	framePayload bool
+	fragment     bool
+	idPrefix     string
 	color        string
 }
 
@@ -62,6 +64,8 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
 	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
+	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -77,8 +81,17 @@ func (f *pageFlags) check() error {
 }
 
 // resolveFormat picks the output format from --format, else from -o's
-// extension, else Markdown.
+// extension, else Markdown, and checks that the HTML-only flags go with
+// HTML.
 func (f *pageFlags) resolveFormat() (render.Format, error) {
+	format, err := f.pickFormat()
+	if err == nil && (f.fragment || f.idPrefix != "") && format != render.FormatHTML {
+		return "", usageError{fmt.Errorf("--fragment and --id-prefix are for --format html, not %s", format)}
+	}
+	return format, err
+}
+
+func (f *pageFlags) pickFormat() (render.Format, error) {
 	if f.format != "" {
 		format, err := render.ParseFormat(f.format)
 		if err != nil {
@@ -118,6 +131,8 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+		Fragment:   f.fragment,
+		IDPrefix:   f.idPrefix,
 	}
 	switch f.color {
 	case "auto", "always", "never":
