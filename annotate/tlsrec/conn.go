@@ -59,12 +59,12 @@ type direction struct {
 // bytes in stream order and it returns the records they complete, parsed
 // and, with keys, decrypted.
 type Conn struct {
-	keys  *KeyLog
-	dir   [2]direction
-	info  Info
-	suite suite
-	etm   bool // TLS 1.2 encrypt_then_mac negotiated
-	cr    [32]byte
+	keys   *KeyLog
+	dir    [2]direction
+	info   Info
+	suite  suite
+	etm    bool // TLS 1.2 encrypt_then_mac negotiated
+	cr     [32]byte
 	haveCR bool
 }
 
