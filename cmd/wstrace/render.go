@@ -39,6 +39,7 @@ type pageFlags struct {
 	packets      string
 	wsPorts      []uint
 	maxMessage   int64
+	maxRetained  int64
 	framePayload bool
 	fragment     bool
 	idPrefix     string
@@ -61,6 +62,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.packets, "packets", "", "show only packets `A-B` (numbered from 1; A- and -B leave an end open)")
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
+	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
@@ -143,6 +145,9 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 	if f.conn < 0 {
 		return opts, usageError{errors.New("--conn must be a connection number from 1")}
 	}
+	if f.maxRetained == 0 || f.maxRetained < -1 {
+		return opts, usageError{errors.New("--max-retained must be positive, or -1 for no cap")}
+	}
 	if f.maxMessage <= 0 {
 		return opts, usageError{errors.New("--max-message must be positive")}
 	}
@@ -171,7 +176,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
 }
 
 func newRenderCommand() *cobra.Command {
