@@ -294,7 +294,9 @@ type ReadError struct {
 	Err    error
 }
 
-func (e *ReadError) Error() string { return fmt.Sprintf("annotate: reading packet %d: %v", e.Packet, e.Err) }
+func (e *ReadError) Error() string {
+	return fmt.Sprintf("annotate: reading packet %d: %v", e.Packet, e.Err)
+}
 
 // Unwrap returns the reader's error.
 func (e *ReadError) Unwrap() error { return e.Err }
