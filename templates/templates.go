@@ -7,7 +7,11 @@
 //	layout/guide.md.tmpl                     Markdown page, guide style
 //	layout/classic.md.tmpl                   Markdown page, classic style
 //	layout/page.html.tmpl                    HTML page (both styles)
-//	layout/page.css, layout/page.js          inlined into the HTML page
+//	layout/page.css, layout/page.js          inlined into the HTML page, every
+//	                                         rule and query scoped to the trace's
+//	                                         root element (class "wstrace")
+//	layout/document.css                      the few rules for <html> and <body>,
+//	                                         left out of an HTML fragment
 //
 // `wstrace render --templates DIR` reads files with the same names under DIR
 // first: a message file there overrides single messages, a layout file

@@ -12,7 +12,7 @@ import (
 // follower prints each packet's explanation while a capture runs, in the
 // classic style: the comment, then the packet as tcpdump -A prints it.
 type follower struct {
-	w    io.Writer
+	w    *render.SafeWriter // keeps control characters from the wire off the terminal
 	ann  *annotate.Annotator
 	opts render.Options
 	src  render.Capture
@@ -24,7 +24,7 @@ func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
 		return nil, err
 	}
 	opts.Style = render.StyleClassic
-	return &follower{w: w, ann: annotate.New(f.annotateOptions()), opts: opts, src: render.Capture{Name: name}}, nil
+	return &follower{w: render.NewSafeWriter(w), ann: annotate.New(f.annotateOptions()), opts: opts, src: render.Capture{Name: name}}, nil
 }
 
 // add explains one packet. What later packets reveal (a relay, the end of a
@@ -48,4 +48,5 @@ func (f *follower) add(p *capture.Packet) {
 	for _, pk := range page.Packets {
 		fmt.Fprint(f.w, pk.Comment(), pk.Block(), "\n")
 	}
+	f.w.Flush()
 }

@@ -40,6 +40,9 @@ type pageFlags struct {
 	wsPorts      []uint
 	maxMessage   int64
 	framePayload bool
+	fragment     bool
+	idPrefix     string
+	color        string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -59,6 +62,9 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
+	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
+	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
 // check validates the flags that need no capture.
@@ -73,8 +79,17 @@ func (f *pageFlags) check() error {
 }
 
 // resolveFormat picks the output format from --format, else from -o's
-// extension, else Markdown.
+// extension, else Markdown, and checks that the HTML-only flags go with
+// HTML.
 func (f *pageFlags) resolveFormat() (render.Format, error) {
+	format, err := f.pickFormat()
+	if err == nil && (f.fragment || f.idPrefix != "") && format != render.FormatHTML {
+		return "", usageError{fmt.Errorf("--fragment and --id-prefix are for --format html, not %s", format)}
+	}
+	return format, err
+}
+
+func (f *pageFlags) pickFormat() (render.Format, error) {
 	if f.format != "" {
 		format, err := render.ParseFormat(f.format)
 		if err != nil {
@@ -114,6 +129,13 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+		Fragment:   f.fragment,
+		IDPrefix:   f.idPrefix,
+	}
+	switch f.color {
+	case "auto", "always", "never":
+	default:
+		return opts, usageError{fmt.Errorf("--color %q: want auto, always or never", f.color)}
 	}
 	if f.maxBytes == 0 {
 		return opts, usageError{errors.New("--max-bytes 0 would show nothing; give a positive number, or -1 for no limit")}
@@ -240,13 +262,26 @@ func writePage(w io.Writer, res *annotate.Result, format render.Format, src rend
 	case render.FormatHTML:
 		return html.Write(w, page)
 	case render.FormatText:
-		tty, _ := dest.(*os.File)
-		return text.Write(w, page, text.Options{Color: tty != nil && text.IsTerminal(tty)})
+		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
 	case render.FormatPcapng:
 		return render.WritePcapng(w, page)
 	default:
 		return markdown.Write(w, page)
 	}
+}
+
+// useColor reports whether a text page written to dest gets colours: with
+// --color always, or with auto on a terminal when NO_COLOR is not set
+// (https://no-color.org).
+func (f pageFlags) useColor(dest io.Writer) bool {
+	switch f.color {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	tty, _ := dest.(*os.File)
+	return tty != nil && text.IsTerminal(tty) && os.Getenv("NO_COLOR") == ""
 }
 
 // pathExt returns the extension of path, with its dot.

@@ -562,7 +562,10 @@ func (e *encoder) message(m *annotate.Message) {
 
 // appendString appends s as a JSON string, escaped as encoding/json does
 // without HTML escaping: quote, backslash and control characters escaped,
-// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped.
+// invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped; and, unlike
+// encoding/json, DEL and the C1 controls (U+0080-U+009F) escaped too, so
+// that no control character reaches a terminal showing the document. The
+// decoded value is the same.
 func appendString[S []byte | string](dst []byte, s S) []byte {
 	const hex = "0123456789abcdef"
 	dst = append(dst, '"')
@@ -570,7 +573,7 @@ func appendString[S []byte | string](dst []byte, s S) []byte {
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' {
+			if b >= 0x20 && b != '"' && b != '\\' && b != 0x7f {
 				i++
 				continue
 			}
@@ -600,6 +603,15 @@ func appendString[S []byte | string](dst []byte, s S) []byte {
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)
 			dst = append(dst, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if c >= 0x80 && c < 0xa0 {
+			// C1 controls (such as U+009B, CSI) are valid JSON, but a
+			// terminal showing the document would obey them.
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
 			i += size
 			start = i
 			continue

@@ -35,8 +35,10 @@ func Write(w io.Writer, p *render.Page) error {
 		return fmt.Errorf("markdown: layout %s: %w", name, err)
 	}
 	// The page goes out as the layout runs, through a filter that drops
-	// the extra blank lines.
-	cw := &collapser{w: w}
+	// the extra blank lines and render.SafeWriter, the one step that keeps
+	// control characters from the wire out of the page.
+	sw := render.NewSafeWriter(w)
+	cw := &collapser{w: sw}
 	err = t.Execute(cw, p)
 	if cw.err != nil {
 		return fmt.Errorf("markdown: %w", cw.err)
@@ -45,6 +47,9 @@ func Write(w io.Writer, p *render.Page) error {
 		return fmt.Errorf("markdown: layout %s: %w", name, err)
 	}
 	if err := cw.Close(); err != nil {
+		return fmt.Errorf("markdown: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("markdown: %w", err)
 	}
 	return nil

@@ -50,7 +50,10 @@ type writer struct {
 	width int
 }
 
+// style returns s, with control characters shown as escapes, in the ANSI
+// style code.
 func (t *writer) style(s, code string) string {
+	s = render.Printable(s, false)
 	if !t.color || s == "" {
 		return s
 	}
@@ -88,7 +91,11 @@ func (t *writer) block(s, indent, code string) {
 
 // Write writes the page as text.
 func Write(w io.Writer, p *render.Page, opts Options) error {
-	t := &writer{w: bufio.NewWriter(w), color: opts.Color, width: opts.Width}
+	// Everything goes through render.SafeWriter, the one step that keeps
+	// control characters from the wire off the terminal; only the
+	// writer's own colours pass.
+	sw := render.NewSafeWriter(w, reset, bold, dim, green, yellow, magenta, cyan)
+	t := &writer{w: bufio.NewWriter(sw), color: opts.Color, width: opts.Width}
 	if t.width <= 0 {
 		t.width = 100
 	}
@@ -118,9 +125,12 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	}
 	t.heading(p.Label("ui.label.legend"), 2)
 	for _, f := range p.Legend {
-		t.line("  " + render.PlainText(f.Label) + "  " + render.PlainText(f.Value))
+		t.line("  " + render.Printable(render.PlainText(f.Label), false) + "  " + render.Printable(render.PlainText(f.Value), false))
 	}
 	if err := t.w.Flush(); err != nil {
+		return fmt.Errorf("text: %w", err)
+	}
+	if err := sw.Flush(); err != nil {
 		return fmt.Errorf("text: %w", err)
 	}
 	return nil

@@ -25,6 +25,16 @@
     return list;
   }
   function presenting() { return root.classList.contains("presenting"); }
+  // active reports whether the keys are this trace's: a page may hold
+  // several, each with its script. The one presenting has them, else the
+  // first trace of the page.
+  function active() {
+    if (document.querySelector(".wstrace.presenting")) {
+      return presenting();
+    }
+    var first = document.querySelector(".wstrace .present-bar");
+    return !!first && root.contains(first);
+  }
   function byID(id) {
     if (!id) {
       return null;
@@ -174,6 +184,9 @@
     }
     var t = e.target;
     if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) {
+      return;
+    }
+    if (!active()) {
       return;
     }
     var on = presenting();
