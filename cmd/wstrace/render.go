@@ -39,6 +39,7 @@ type pageFlags struct {
 	packets      string
 	wsPorts      []uint
 	maxMessage   int64
+	maxRetained  int64
 	framePayload bool
 	fragment     bool
 	idPrefix     string
@@ -47,7 +48,7 @@ type pageFlags struct {
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
-	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, text or pcapng (default md, or the -o extension's)")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, jsonl (one record per line), text or pcapng (default md, or the -o extension's)")
 	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
 	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
 	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
@@ -61,6 +62,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.packets, "packets", "", "show only packets `A-B` (numbered from 1; A- and -B leave an end open)")
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
+	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
@@ -143,6 +145,9 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 	if f.conn < 0 {
 		return opts, usageError{errors.New("--conn must be a connection number from 1")}
 	}
+	if f.maxRetained == 0 || f.maxRetained < -1 {
+		return opts, usageError{errors.New("--max-retained must be positive, or -1 for no cap")}
+	}
 	if f.maxMessage <= 0 {
 		return opts, usageError{errors.New("--max-message must be positive")}
 	}
@@ -171,7 +176,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
 }
 
 func newRenderCommand() *cobra.Command {
@@ -219,9 +224,12 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	// Without a filter nothing reads the decoded headers after annotation:
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
-	res, readErr := annotate.Annotate(src, aopts)
-	if res == nil {
-		return readErr
+	var res *annotate.Result
+	var readErr error
+	if !format.Streams() {
+		if res, readErr = annotate.Annotate(src, aopts); res == nil {
+			return readErr
+		}
 	}
 
 	out := stdout
@@ -234,7 +242,19 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 		out = file
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
-	if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+	if format.Streams() {
+		// JSON is written record by record as the annotation goes, in
+		// memory the size of what is open, not of the capture.
+		jopts := jsonout.Options{Indent: true, FramePayloads: f.framePayload, Redact: !opts.NoRedact}
+		if opts.Selective() {
+			jopts.Select = opts.Selects
+		}
+		readErr = jsonout.WriteSource(bw, src, aopts, jopts, format == render.FormatJSONL)
+		var re *jsonout.ReadError
+		if readErr != nil && !errors.As(readErr, &re) {
+			return readErr
+		}
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -251,9 +271,6 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
 func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
-	if format == render.FormatJSON {
-		return jsonout.Write(w, res, jsonout.Options{Indent: true, FramePayloads: f.framePayload})
-	}
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
