@@ -50,7 +50,7 @@ type pageFlags struct {
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
-	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, text or pcapng (default md, or the -o extension's)")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, jsonl (one record per line), text or pcapng (default md, or the -o extension's)")
 	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
 	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
 	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
@@ -231,9 +231,12 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	// Without a filter nothing reads the decoded headers after annotation:
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
-	res, readErr := annotate.Annotate(src, aopts)
-	if res == nil {
-		return readErr
+	var res *annotate.Result
+	var readErr error
+	if !format.Streams() {
+		if res, readErr = annotate.Annotate(src, aopts); res == nil {
+			return readErr
+		}
 	}
 
 	out := stdout
@@ -247,7 +250,19 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
 	secrets = append(sourceSecrets(src), secrets...)
-	if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out, secrets); err != nil {
+	if format.Streams() {
+		// JSON is written record by record as the annotation goes, in
+		// memory the size of what is open, not of the capture.
+		jopts := jsonout.Options{Indent: true, FramePayloads: f.framePayload, Redact: !opts.NoRedact}
+		if opts.Selective() {
+			jopts.Select = opts.Selects
+		}
+		readErr = jsonout.WriteSource(bw, src, aopts, jopts, format == render.FormatJSONL)
+		var re *jsonout.ReadError
+		if readErr != nil && !errors.As(readErr, &re) {
+			return readErr
+		}
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out, secrets); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -265,9 +280,6 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 // the text format may use colours.
 // secrets go into pcapng output only.
 func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
-	if format == render.FormatJSON {
-		return jsonout.Write(w, res, jsonout.Options{Indent: true, FramePayloads: f.framePayload})
-	}
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
