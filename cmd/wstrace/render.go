@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
@@ -44,6 +45,7 @@ type pageFlags struct {
 	fragment     bool
 	idPrefix     string
 	color        string
+	keylog       string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -66,6 +68,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
+	fl.StringVar(&f.keylog, "keylog", "", "decrypt TLS (wss://) with the NSS key log `FILE` that SSLKEYLOGFILE makes browsers and curl write; pcapng output, and capture's -w file, embed it")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -215,6 +218,10 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	if err != nil {
 		return err
 	}
+	secrets, err := f.keyLogSecrets()
+	if err != nil {
+		return err
+	}
 	src, closeSrc, err := openCapture(name, stdin)
 	if err != nil {
 		return err
@@ -242,6 +249,7 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 		out = file
 	}
 	bw := bufio.NewWriterSize(out, 64<<10)
+	secrets = append(sourceSecrets(src), secrets...)
 	if format.Streams() {
 		// JSON is written record by record as the annotation goes, in
 		// memory the size of what is open, not of the capture.
@@ -254,7 +262,7 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 		if readErr != nil && !errors.As(readErr, &re) {
 			return readErr
 		}
-	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out, secrets); err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -270,7 +278,8 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
-func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
+// secrets go into pcapng output only.
+func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
@@ -281,6 +290,7 @@ func writePage(w io.Writer, res *annotate.Result, format render.Format, src rend
 	case render.FormatText:
 		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
 	case render.FormatPcapng:
+		page.Secrets = secrets
 		return render.WritePcapng(w, page)
 	default:
 		return markdown.Write(w, page)
