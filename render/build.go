@@ -48,6 +48,9 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	if opts.Lang == "" {
 		opts.Lang = "en"
 	}
+	if err := checkIDPrefix(opts.IDPrefix); err != nil {
+		return nil, err
+	}
 	cat, err := LoadCatalog(opts.Lang, opts.Templates)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
 	}
+	b.page.Fragment, b.page.IDPrefix = opts.Fragment, opts.IDPrefix
 	for _, k := range cat.Keys() {
 		if strings.HasPrefix(k, "ui.label.") || k == "ui.pcapng.redacted" {
 			b.page.labels[k] = b.text(k, nil)

@@ -121,6 +121,26 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// Fragment asks the HTML writer for the trace alone, to go inside
+	// another page: no <html>, <head> or <body> (and so no
+	// Content-Security-Policy, which only a document can carry).
+	Fragment bool
+	// IDPrefix goes in front of every id of the HTML page and of every
+	// link to one, so that several traces can share a page. It may hold
+	// ASCII letters, digits, '-' and '_', and must start with a letter.
+	IDPrefix string
+}
+
+// checkIDPrefix reports whether p is a usable Options.IDPrefix.
+func checkIDPrefix(p string) error {
+	for i, c := range p {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if letter || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_') {
+			continue
+		}
+		return fmt.Errorf("render: id prefix %q: want ASCII letters, digits, - and _, starting with a letter", p)
+	}
+	return nil
 }
 
 func (o Options) maxBytes() int {

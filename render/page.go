@@ -41,6 +41,10 @@ type Page struct {
 	Notes []string
 	// Generator names the program, for the HTML meta tag.
 	Generator string
+	// Fragment and IDPrefix are [Options.Fragment] and
+	// [Options.IDPrefix], for the HTML writer.
+	Fragment bool
+	IDPrefix string
 
 	labels      map[string]string
 	templates   string

@@ -184,17 +184,19 @@ func FuzzMatchPacket(f *testing.F) {
 	}
 	f.Add(uint32(capture.LinkTypeLinuxSLL2), []byte{0x08, 0}, 60)
 	f.Add(uint32(capture.LinkTypeNull), []byte{2, 0, 0, 0, 0x45}, 60)
-	filters := make([]*Filter, 0, len(cornerExpressions)+len(oracleExpressions))
-	for _, expr := range append(cornerExpressions, oracleExpressions...) {
+	exprs := append(append([]string{}, cornerExpressions...), oracleExpressions...)
+	filters := make([]*Filter, 0, len(exprs))
+	for _, expr := range exprs {
 		filters = append(filters, MustCompile(expr))
 	}
 	f.Fuzz(func(t *testing.T, link uint32, data []byte, wire int) {
 		lt := capture.LinkType(link)
 		p := &capture.Packet{Number: 1, Data: data, Length: wire, Interface: &capture.Interface{LinkType: lt}}
 		d := decode.Decode(lt, data, wire)
-		for _, flt := range filters {
-			flt.MatchPacket(p, d)
+		for i, flt := range filters {
 			flt.Match(d)
+			// The compiled program must agree with MatchPacket.
+			compareBPF(t, flt, exprs[i], p, d, "fuzz input")
 		}
 	})
 }

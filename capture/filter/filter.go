@@ -21,6 +21,13 @@
 // surrounds the test, unless the rest of the expression decides without it
 // ("ip or tcp[100] = 1" takes a cut IPv4 packet).
 //
+// [Filter.BPF] compiles a filter to classic BPF, for the Linux kernel to run
+// on a packet socket (SO_ATTACH_FILTER) so that a narrow filter on a busy
+// interface costs the kernel, not wstrace. The program gives every packet
+// the verdict MatchPacket gives it, down to the packets cut short; the Go
+// evaluator stays the reference, and runs alone where the compiler cannot
+// express a filter.
+//
 // Host and port names are not looked up: a filter names addresses, and ports
 // by number or by one of a few well-known names (http, https, ...).
 package filter

@@ -46,7 +46,10 @@ type pageFlags struct {
 	packets      string
 	wsPorts      []uint
 	maxMessage   int64
+	maxRetained  int64
 	framePayload bool
+	fragment     bool
+	idPrefix     string
 	color        string
 }
 
@@ -67,7 +70,10 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
 	fl.Lookup("ws-port").DefValue = "" // no "(default [])" in the help
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
+	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
+	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -83,8 +89,17 @@ func (f *pageFlags) check() error {
 }
 
 // resolveFormat picks the output format from --format, else from -o's
-// extension, else Markdown.
+// extension, else Markdown, and checks that the HTML-only flags go with
+// HTML.
 func (f *pageFlags) resolveFormat() (render.Format, error) {
+	format, err := f.pickFormat()
+	if err == nil && (f.fragment || f.idPrefix != "") && format != render.FormatHTML {
+		return "", usageError{fmt.Errorf("--fragment and --id-prefix are for --format html, not %s", format)}
+	}
+	return format, err
+}
+
+func (f *pageFlags) pickFormat() (render.Format, error) {
 	if f.format != "" {
 		format, err := render.ParseFormat(f.format)
 		if err != nil {
@@ -124,6 +139,8 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+		Fragment:   f.fragment,
+		IDPrefix:   f.idPrefix,
 	}
 	switch f.color {
 	case "auto", "always", "never":
@@ -140,6 +157,9 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 	}
 	if f.conn < 0 {
 		return opts, usageError{errors.New("--conn must be a connection number from 1")}
+	}
+	if f.maxRetained == 0 || f.maxRetained < -1 {
+		return opts, usageError{errors.New("--max-retained must be positive, or -1 for no cap")}
 	}
 	if f.maxMessage <= 0 {
 		return opts, usageError{errors.New("--max-message must be positive")}
@@ -169,7 +189,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
 }
 
 func newRenderCommand() *cobra.Command {
