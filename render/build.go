@@ -189,13 +189,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	o := b.opts
-	switch {
-	case o.First > 0 && pi.Number < o.First, o.Last > 0 && pi.Number > o.Last:
-		return false
-	case o.Conn > 0 && (pi.Conn == nil || pi.Conn.ID != o.Conn):
-		return false
-	case o.Filter != nil && !o.Filter(pi):
+	if !b.opts.Selects(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)

@@ -55,7 +55,7 @@ type pageFlags struct {
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
-	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, text or pcapng (default md, or the -o extension's)")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, jsonl (one record per line), text or pcapng (default md, or the -o extension's)")
 	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
 	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
 	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
@@ -274,19 +274,41 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
 	known := &knownLinkTypes{Source: src, name: displayName(name), ctx: ctx, count: f.count}
-	res, readErr := annotate.Annotate(known, aopts)
-	if known.err != nil && errors.Is(readErr, known.err) {
-		readErr = known.err // it names the file and packet already
-	}
-	if res == nil {
-		return readErr
+	var res *annotate.Result
+	var readErr error
+	if !format.Streams() {
+		res, readErr = annotate.Annotate(known, aopts)
+		if known.err != nil && errors.Is(readErr, known.err) {
+			readErr = known.err // it names the file and packet already
+		}
+		if res == nil {
+			return readErr
+		}
 	}
 	if err := ctx.Err(); err != nil {
 		return errInterrupted
 	}
 
 	bw := bufio.NewWriterSize(ctxWriter{ctx, out}, 64<<10)
-	if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+	if format.Streams() {
+		// JSON is written record by record as the annotation goes, in
+		// memory the size of what is open, not of the capture.
+		jopts := jsonout.Options{Indent: true, FramePayloads: f.framePayload, Redact: !opts.NoRedact}
+		if opts.Selective() {
+			jopts.Select = opts.Selects
+		}
+		readErr = jsonout.WriteSource(bw, known, aopts, jopts, format == render.FormatJSONL)
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		if known.err != nil && errors.Is(readErr, known.err) {
+			readErr = known.err
+		}
+		var re *jsonout.ReadError
+		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
+			return readErr
+		}
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
@@ -357,9 +379,6 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
 func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
-	if format == render.FormatJSON {
-		return jsonout.Write(w, res, jsonout.Options{Indent: true, FramePayloads: f.framePayload})
-	}
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
