@@ -174,6 +174,19 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		}
 		fmt.Fprintf(stderr, "wstrace: wrote %d packets to %s\n", n, pcapPath)
 	}
+	if recErr == nil && file != nil && f.page.keylog != "" {
+		secrets, err := f.page.keyLogSecrets()
+		if err == nil {
+			file.Close()
+			err = embedSecrets(pcapPath, secrets)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: embedding the key log: %w", pcapPath, err)
+		}
+		fmt.Fprintf(stderr, "wstrace: embedded the key log %s in %s\n", f.page.keylog, pcapPath)
+		// The page reads the secrets from the file.
+		f.page.keylog = ""
+	}
 	if recErr != nil {
 		return recErr
 	}

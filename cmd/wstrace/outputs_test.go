@@ -74,6 +74,17 @@ func TestOutputIsInput(t *testing.T) {
 		}
 	}
 	onlyFiles(t, dir, "hard.md", "sym.md", "workerman-chat.pcap")
+
+	// The key log is an input too.
+	keys := filepath.Join(dir, "keys.txt")
+	os.WriteFile(keys, []byte("# no keys\n"), 0o644)
+	_, stderr, code := runCLI(t, nil, "render", "--format", "md", "--keylog", keys, "-o", keys, in)
+	if code != exitUsage || !strings.Contains(stderr, "the output is the input") {
+		t.Errorf("-o naming the key log: exit %d, %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(keys); string(b) != "# no keys\n" {
+		t.Error("render overwrote the key log")
+	}
 }
 
 // TestOutputWholeOrUntouched renders onto an existing page with the file

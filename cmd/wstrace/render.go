@@ -51,6 +51,7 @@ type pageFlags struct {
 	fragment     bool
 	idPrefix     string
 	color        string
+	keylog       string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -74,6 +75,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
+	fl.StringVar(&f.keylog, "keylog", "", "decrypt TLS (wss://) with the NSS key log `FILE` that SSLKEYLOGFILE makes browsers and curl write; pcapng output, and capture's -w file, embed it")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -249,13 +251,17 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	if err != nil {
 		return err
 	}
+	secrets, err := f.keyLogSecrets()
+	if err != nil {
+		return err
+	}
 	// The output is checked, and its temporary file made, before a large
 	// capture is read: an output that is the input is refused, and one
 	// that cannot be written fails now rather than after the reading.
 	out := stdout
 	var file *outfile.File
 	if f.output != "" && f.output != "-" {
-		if file, err = outfile.Create(f.output, name); err != nil {
+		if file, err = outfile.Create(f.output, name, f.keylog); err != nil {
 			if errors.Is(err, outfile.ErrSameFile) {
 				return usageError{err}
 			}
@@ -290,6 +296,7 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	}
 
 	bw := bufio.NewWriterSize(ctxWriter{ctx, out}, 64<<10)
+	secrets = append(sourceSecrets(src), secrets...)
 	if format.Streams() {
 		// JSON is written record by record as the annotation goes, in
 		// memory the size of what is open, not of the capture.
@@ -308,7 +315,7 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
 			return readErr
 		}
-	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out, secrets); err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
@@ -378,7 +385,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
-func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
+// secrets go into pcapng output only.
+func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
@@ -389,6 +397,7 @@ func writePage(w io.Writer, res *annotate.Result, format render.Format, src rend
 	case render.FormatText:
 		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
 	case render.FormatPcapng:
+		page.Secrets = secrets
 		return render.WritePcapng(w, page)
 	default:
 		return markdown.Write(w, page)

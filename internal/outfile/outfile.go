@@ -42,9 +42,9 @@ func Check(path string, inputs ...string) error {
 		}
 		if st, err := os.Stat(in); err == nil && os.SameFile(st, out) {
 			if in == path {
-				return fmt.Errorf("-o %s: %w: writing the page there would destroy the capture", path, ErrSameFile)
+				return fmt.Errorf("-o %s: %w: writing the page there would destroy it", path, ErrSameFile)
 			}
-			return fmt.Errorf("-o %s: %w (the same file as %s, through a link): writing the page there would destroy the capture", path, ErrSameFile, in)
+			return fmt.Errorf("-o %s: %w (the same file as %s, through a link): writing the page there would destroy it", path, ErrSameFile, in)
 		}
 	}
 	return nil
