@@ -707,8 +707,15 @@ func (b *builder) acked(e annotate.Event, base *eventData) string {
 	if last := b.packets[nums[len(nums)-1]]; last != nil {
 		what = b.nounOf(last, b.baseData(last, &b.ackBase))
 	}
+	outside := ""
+	for _, n := range nums {
+		if !b.shownPacket(n) {
+			outside = b.plain("ui.ref.outside")
+		}
+	}
+	list := b.joinList(nums)
 	args := b.args()
-	args["What"], args["Packets"], args["Count"] = what, b.joinList(nums), len(nums)
+	args["What"], args["Packets"], args["Count"], args["Outside"] = what, list, len(nums), outside
 	return b.text("ui.acked", args)
 }
 

@@ -1,6 +1,9 @@
 package render
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +219,45 @@ func TestUnmaskShowsSpace(t *testing.T) {
 	text := p.Payloads[0].Unmask[3]
 	if got := strings.Join(text[1:], ""); got != "..see␠yo…" {
 		t.Errorf("unmasked text row %q, want %q", got, "..see␠yo…")
+	}
+}
+
+// Item 10: every packet a classic page mentions can be found on it: each
+// comment begins with its packet's number (#15), and a mention of a packet
+// the selection leaves out says so.
+func TestPacketNumbersVisible(t *testing.T) {
+	ref := regexp.MustCompile(`packets? (\d+(?:(?:, | and )\d+)*)`)
+	for _, tc := range []struct {
+		name        string
+		first, last int
+	}{{"workerman-chat.pcap", 12, 30}, {"workerman-chat.pcap", 0, 0}, {"chromium-ws-plain-any.pcap", 40, 72}} {
+		pg := page(t, tc.name, "en", Options{Style: StyleClassic, First: tc.first, Last: tc.last})
+		var all strings.Builder
+		for _, p := range pg.Packets {
+			c := p.Comment()
+			if want := fmt.Sprintf("/*\n * #%d ", p.Number); !strings.HasPrefix(c, want) {
+				t.Errorf("%s: the comment of packet %d begins %q", tc.name, p.Number, c[:min(len(c), 30)])
+			}
+			all.WriteString(strings.Join(p.CommentLines(), " "))
+			all.WriteString("\n")
+		}
+		text := all.String()
+		outside := 0
+		for _, m := range ref.FindAllStringSubmatchIndex(text, -1) {
+			nums := regexp.MustCompile(`\d+`).FindAllString(text[m[2]:m[3]], -1)
+			for _, s := range nums {
+				n, _ := strconv.Atoi(s)
+				shown := (tc.first == 0 || n >= tc.first) && (tc.last == 0 || n <= tc.last)
+				if !shown {
+					outside++
+					if rest := text[m[1]:min(len(text), m[1]+40)]; !strings.Contains(rest, "not shown on this page") {
+						t.Errorf("%s %d-%d: %q mentions packet %d, not on the page, without saying so", tc.name, tc.first, tc.last, text[m[0]:m[1]]+rest, n)
+					}
+				}
+			}
+		}
+		if tc.first == 12 && outside == 0 {
+			t.Errorf("%s %d-%d: no mention of a packet outside the selection (packet 24 answers 19, 25 acknowledges 9-11)", tc.name, tc.first, tc.last)
+		}
 	}
 }

@@ -33,7 +33,7 @@ func Example() {
 	//
 	// ```
 	// /*
-	//  * TCP three-way handshake, 1 of 3
+	//  * #12 TCP three-way handshake, 1 of 3
 	//  * The browser's port 60653 sends a SYN to the server's port 7272: it asks to open a connection and
 	//  * picks 3524290970 as its initial sequence number; it takes segments of up to 16396 bytes.
 	//  */
