@@ -82,6 +82,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.computeTCPFacts()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -115,6 +116,7 @@ type builder struct {
 	shown          map[string]bool // frame kinds with a table already
 	packets        map[int]*annotate.PacketInfo
 	nick           map[*annotate.Connection]Wire // the names clients gave
+	tcp            *tcpFacts
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
 	err            error
@@ -228,6 +230,9 @@ type eventData struct {
 	// initial one.
 	Absolute bool
 	RelSeq   uint32
+	// ResetAfter is, for a RST sent after its sender's FIN, the packet
+	// whose data it answers (0 for none).
+	ResetAfter int
 	// P holds the event's parameters; strings in it are Wire values.
 	P map[string]any
 	// Acked says what an acknowledgement acknowledges (Markdown), or "".
@@ -627,6 +632,10 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 					d.Frame = b.frameData(b.res.Frames[i])
 				}
 			}
+		case "tcp-reset":
+			if b.tcp != nil {
+				d.ResetAfter = b.tcp.resetAfter[pi.Number]
+			}
 		case "ws-fault":
 			if f := "fault." + e.String("fault"); b.cat.Has(f) {
 				key = f
@@ -645,6 +654,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
+	p.Text = append(p.Text, b.arithmetic(pi, base)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -1154,6 +1164,9 @@ func (b *builder) summary() {
 		if strings.TrimSpace(para) != "" {
 			pg.Intro = append(pg.Intro, para)
 		}
+	}
+	if len(b.selectedInfo) > 0 {
+		pg.Intro = append(pg.Intro, b.steps()...)
 	}
 	addrs := func(list []netip.AddrPort) string {
 		s := make([]string, len(list))
