@@ -30,6 +30,7 @@ type captureFlags struct {
 	follow     bool
 	ascii      bool
 	page       pageFlags
+	serve      serveFlags
 }
 
 func newCaptureCommand() *cobra.Command {
@@ -61,6 +62,7 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	fl.BoolVar(&f.follow, "follow", false, "print each packet's annotation while capturing")
 	fl.BoolVarP(&f.ascii, "ascii", "A", false, "with printed packets, add the ASCII dump as tcpdump -A")
 	f.page.register(fl)
+	f.serve.register(fl)
 	return c
 }
 
@@ -84,6 +86,21 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 			return match.MatchPacket(p, nil)
 		}
 	}
+	var page *liveServer
+	if f.serve.addr != "" {
+		source := f.iface
+		if expr != "" {
+			source += ", " + expr
+		}
+		if page, err = startLive(stderr, f.serve, f.page, source, expr); err != nil {
+			return err
+		}
+		// The page's own traffic is never captured.
+		keep := opts.Filter
+		opts.Filter = func(p *capture.Packet) bool {
+			return !page.own(p) && (keep == nil || keep(p))
+		}
+	}
 	h, err := live.Open(opts)
 	if err != nil {
 		return err
@@ -94,6 +111,17 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 	if pcapPath == "" && f.page.output != "" {
 		// Keep the packets beside the page, so that nothing captured is lost.
 		pcapPath = strings.TrimSuffix(f.page.output, pathExt(f.page.output)) + ".pcapng"
+	}
+	if pcapPath == "" && page != nil {
+		// The full page at the end is made from the file.
+		tmp, err := os.CreateTemp("", "wstrace-live-*.pcapng")
+		if err != nil {
+			h.Close()
+			return err
+		}
+		tmp.Close()
+		pcapPath = tmp.Name()
+		fmt.Fprintf(stderr, "wstrace: writing the packets to %s\n", pcapPath)
 	}
 	var sink live.PacketWriter = discard{}
 	var file *os.File
@@ -116,6 +144,9 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
 		sink = ng
+		if page != nil {
+			sink = teeWriter{w: ng, live: page}
+		}
 	}
 
 	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose}
@@ -134,6 +165,14 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 		}
 	}
 	n, recErr := live.Record(ctx, h, sink, rec)
+	var second context.Context
+	if page != nil {
+		// Ctrl-C ended the capture (or -c, --duration, --until-close did):
+		// the next one ends serving the page.
+		var stop context.CancelFunc
+		second, stop = untilInterrupt()
+		defer stop()
+	}
 	if st, err := h.Stats(); err == nil {
 		fmt.Fprintf(stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n", n, st.Received, st.Dropped)
 	}
@@ -157,10 +196,18 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 		f.page.keylog = ""
 	}
 	if recErr != nil {
+		if page != nil {
+			page.http.Close()
+		}
 		return recErr
 	}
 	if f.page.output != "" {
-		return renderFile(stdout, nil, pcapPath, f.page, "")
+		if err := renderFile(stdout, nil, pcapPath, f.page, ""); err != nil {
+			return err
+		}
+	}
+	if page != nil {
+		return page.finish(second, stderr, pcapPath, f.page)
 	}
 	return nil
 }

@@ -27,6 +27,7 @@ type demoFlags struct {
 	iface    string
 	write    string
 	page     pageFlags
+	serve    serveFlags
 }
 
 func newDemoCommand() *cobra.Command {
@@ -59,6 +60,7 @@ private user and network namespace where that is allowed.`,
 	fl.StringVarP(&f.iface, "interface", "i", "lo", "capture on `IFACE`: lo or any")
 	fl.StringVarP(&f.write, "write", "w", "demo.pcapng", "write the capture to `FILE`")
 	f.page.register(fl)
+	f.serve.register(fl)
 	fl.SortFlags = false
 	return c
 }
@@ -82,19 +84,30 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.write, err)
 	}
+	var sink demo.PacketWriter = w
+	var page *liveServer
+	if f.serve.addr != "" {
+		if page, err = startLive(stderr, f.serve, f.page, "wstrace demo, "+f.iface+", "+f.addr, ""); err != nil {
+			return err
+		}
+		sink = teeWriter{w: w, live: page}
+	}
 	cfg := demo.Config{Addr: f.addr, Names: f.names, Messages: f.messages, Deflate: f.deflate, Pause: f.pause}
 	fmt.Fprintf(stderr, "wstrace demo: chat server on %s, browsers %s, capturing on %s to %s\n",
 		f.addr, strings.Join(f.names, ", "), f.iface, f.write)
 	opts := live.Options{Interface: f.iface}
-	transcript, err := demo.CaptureRun(ctx, cfg, opts, w)
+	transcript, err := demo.CaptureRun(ctx, cfg, opts, sink)
 	if errors.Is(err, live.ErrPermission) {
 		// Say why the capture is not on the host before trying elsewhere.
 		fmt.Fprintf(stderr, "wstrace: %v\nwstrace demo: playing the demo inside a private user and network namespace instead\n", err)
-		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, w); err != nil {
+		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, sink); err != nil {
 			return fmt.Errorf("%w\n%s", err, live.PermissionHint)
 		}
 	}
 	if err != nil {
+		if page != nil {
+			page.http.Close()
+		}
 		return err
 	}
 	if err := file.Close(); err != nil {
@@ -111,11 +124,20 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 		fmt.Fprintf(stderr, "  %-10s %-8s %s\n", e.Client, verb, e.Text)
 	}
 	fmt.Fprintf(stderr, "wstrace demo: capture written to %s\n", f.write)
-	if err := renderFile(stdout, nil, f.write, f.page, ""); err != nil {
-		return err
+	// With --serve the page is on the web; stdout gets it only when asked
+	// with -o.
+	if page == nil || f.page.output != "" {
+		if err := renderFile(stdout, nil, f.write, f.page, ""); err != nil {
+			return err
+		}
 	}
 	if f.page.output != "" {
 		fmt.Fprintf(stderr, "wstrace demo: page written to %s\n", f.page.output)
+	}
+	if page != nil {
+		second, stop := untilInterrupt()
+		defer stop()
+		return page.finish(second, stderr, f.write, f.page)
 	}
 	return nil
 }
