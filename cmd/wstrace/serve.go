@@ -89,7 +89,7 @@ func (l *liveServer) finish(ctx context.Context, stderr io.Writer, pcapPath stri
 	hf := f
 	hf.output, hf.format = "", "html"
 	var page bytes.Buffer
-	err := renderFile(&page, nil, pcapPath, hf, "")
+	err := renderFile(context.Background(), &page, nil, pcapPath, hf, "")
 	l.page.Finish(page.Bytes())
 	if err != nil {
 		fmt.Fprintf(stderr, "wstrace: the full page: %v\n", err)
