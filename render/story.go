@@ -172,17 +172,17 @@ type stepData struct {
 	Port       uint16
 	FromClient bool
 	// Msg is what a client's message carries.
-	Msg      gist
-	Opcode   string
-	Size     int64
-	Binary   bool
-	Code     int
-	Packets  string // the packets of the step
-	Answers  string // the server's messages it caused, on the page
-	Upgrade  string // the packets of the upgrade
-	Copies   int
-	Count    int
-	Ports    string
+	Msg     gist
+	Opcode  string
+	Size    int64
+	Binary  bool
+	Code    int
+	Packets string // the packets of the step
+	Answers string // the server's messages it caused, on the page
+	Upgrade string // the packets of the upgrade
+	Copies  int
+	Count   int
+	Ports   string
 }
 
 // steps lists what happens in the packets shown, in order: who connects,
@@ -278,6 +278,9 @@ func (b *builder) steps() []string {
 			add(d)
 		}
 	}
+	if len(steps) < 2 {
+		return nil // one step is no story
+	}
 	if more > 0 {
 		d := &stepData{Kind: "more", Count: more, Client: b.client, Server: b.server}
 		steps = append(steps, d)
@@ -295,9 +298,6 @@ func (b *builder) steps() []string {
 	if len(open) > 0 {
 		d := &stepData{Kind: "open", Client: b.client, Server: b.server, Count: len(open), Ports: b.joinList(open)}
 		steps = append(steps, d)
-	}
-	if len(steps) < 2 {
-		return nil
 	}
 	out := []string{b.text("ui.steps", nil)}
 	for i, d := range steps {
