@@ -25,6 +25,10 @@ type Options struct {
 	Indent bool
 	// FramePayloads adds each frame's unmasked payload ("payload_base64").
 	FramePayloads bool
+	// Reveal keeps the secrets the application records redact by default
+	// (Socket.IO auth, STOMP passcode, MQTT password, GraphQL
+	// connection_init payload).
+	Reveal bool
 }
 
 // Document is the whole JSON document. Decoding wstrace's output into it
@@ -36,6 +40,7 @@ type Document struct {
 	Packets     []Packet     `json:"packets"`
 	Frames      []Frame      `json:"frames"`
 	Messages    []Message    `json:"messages"`
+	AppHTTP     []HTTPApp    `json:"app_http"`
 }
 
 // Connection is one TCP connection.
@@ -183,6 +188,7 @@ type Message struct {
 	CapHit      bool     `json:"cap_hit"`
 	Incomplete  bool     `json:"incomplete"`
 	Faults      []string `json:"faults"`
+	App         []App    `json:"app"`
 }
 
 // Write writes res to w as a JSON document followed by a newline: the
@@ -215,9 +221,13 @@ func Build(res *annotate.Result, opts Options) *Document {
 	for _, f := range res.Frames {
 		d.Frames = append(d.Frames, frame(f, opts))
 	}
+	ar := explain(res, opts)
 	for _, m := range res.Messages {
-		d.Messages = append(d.Messages, message(m))
+		msg := message(m)
+		msg.App = appOfMessage(ar, m.Index)
+		d.Messages = append(d.Messages, msg)
 	}
+	d.AppHTTP = appHTTP(res, ar)
 	return d
 }
 

@@ -164,12 +164,18 @@ func (e *encoder) write(res *annotate.Result, opts Options) error {
 	e.close(']')
 	e.key("messages")
 	e.open('[')
+	ar := explain(res, opts)
 	for _, m := range res.Messages {
 		e.next()
 		e.message(m)
+		e.key("app")
+		e.other(appOfMessage(ar, m.Index))
+		e.close('}')
 		e.maybeFlush()
 	}
 	e.close(']')
+	e.key("app_http")
+	e.other(appHTTP(res, ar))
 	e.close('}')
 	e.buf = append(e.buf, '\n')
 	e.flush()
@@ -557,7 +563,7 @@ func (e *encoder) message(m *annotate.Message) {
 	e.boolField("incomplete", m.Incomplete)
 	e.key("faults")
 	e.strings(m.Faults)
-	e.close('}')
+	// The caller adds "app" and closes the object.
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does
