@@ -241,6 +241,16 @@
 // or, if there is none, at the first copy it sent; that message's Relays
 // lists the copies.
 //
+// # Application protocols
+//
+// What the messages mean to the protocol they carry (Socket.IO and
+// Engine.IO, including the long-polling HTTP bodies before the upgrade;
+// STOMP; MQTT; GraphQL over WebSocket; JSON-RPC 2.0; SignalR) is the job of
+// package annotate/app: app.Explain takes a [Result] and returns a record per
+// application packet, linked to the WebSocket message (by index) or the HTTP
+// body (by packet number) that carried it. This package stays below it and
+// emits no application events.
+//
 // # Limits
 //
 // Everything from the wire is hostile: no buffer grows with a length field

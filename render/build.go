@@ -82,6 +82,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -96,6 +97,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -116,6 +118,7 @@ type builder struct {
 	packets        map[int]*annotate.PacketInfo
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -196,6 +199,8 @@ func (b *builder) selected(pi *annotate.PacketInfo) bool {
 	case o.Conn > 0 && (pi.Conn == nil || pi.Conn.ID != o.Conn):
 		return false
 	case o.Filter != nil && !o.Filter(pi):
+		return false
+	case b.hiddenHeartbeat(pi):
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -597,6 +602,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			p.Text = append(p.Text, s)
 		}
 	}
+	p.Text = append(p.Text, b.appText(pi)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -1146,7 +1152,7 @@ func (b *builder) diagram() {
 			continue
 		}
 		from, to := c.End(pi.From), c.End(pi.From.Peer())
-		d.Arrows = append(d.Arrows, Arrow{From: index[from], To: index[to], Packet: pi.Number, Ref: "p" + strconv.Itoa(pi.Number), Label: b.arrowLabel(pi), Light: isLight})
+		d.Arrows = append(d.Arrows, Arrow{From: index[from], To: index[to], Packet: pi.Number, Ref: "p" + strconv.Itoa(pi.Number), Label: b.arrowText(pi), Light: isLight})
 	}
 	if d.Omitted > 0 {
 		d.Note = b.text("ui.diagram.omitted", map[string]any{"Omitted": d.Omitted, "Acks": skipLight})

@@ -121,6 +121,12 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// HideHeartbeats leaves out of the page and its diagram the packets
+	// that only carry keep-alive traffic: WebSocket pings and pongs,
+	// Engine.IO pings and pongs, STOMP heart-beats, MQTT PINGREQ/PINGRESP,
+	// GraphQL ping/pong/ka, SignalR pings (and their bare ACKs); a note says
+	// how many.
+	HideHeartbeats bool
 	// Fragment asks the HTML writer for the trace alone, to go inside
 	// another page: no <html>, <head> or <body> (and so no
 	// Content-Security-Policy, which only a document can carry).

@@ -27,6 +27,26 @@ type StreamInfo struct {
 	Polling         bool
 }
 
+// NewResult indexes records (in capture order) made by an [Analyzer]
+// fed by hand.
+func NewResult(recs []Record) *Result {
+	out := &Result{Streams: map[int]StreamInfo{}, byMsg: map[int][]int{}, byPkt: map[int][]int{}}
+	for _, r := range recs {
+		out.add(r)
+	}
+	return out
+}
+
+func (r *Result) add(rec Record) {
+	r.Records = append(r.Records, rec)
+	i := len(r.Records) - 1
+	if rec.Loc.Message >= 0 {
+		r.byMsg[rec.Loc.Message] = append(r.byMsg[rec.Loc.Message], i)
+	} else {
+		r.byPkt[rec.Loc.Packet] = append(r.byPkt[rec.Loc.Packet], i)
+	}
+}
+
 // OfMessage returns the records a WebSocket message carried.
 func (r *Result) OfMessage(index int) []*Record {
 	return r.pick(r.byMsg[index])
@@ -68,15 +88,9 @@ func Explain(res *annotate.Result, opts Options, protos ...Protocol) *Result {
 	out := &Result{Streams: map[int]StreamInfo{}, byMsg: map[int][]int{}, byPkt: map[int][]int{}}
 	streams := map[*annotate.Connection]*Stream{}
 	https := map[*annotate.Connection]*httpState{}
-	add := func(recs []Record, byMsg bool) {
+	add := func(recs []Record, _ bool) {
 		for _, r := range recs {
-			out.Records = append(out.Records, r)
-			i := len(out.Records) - 1
-			if byMsg {
-				out.byMsg[r.Loc.Message] = append(out.byMsg[r.Loc.Message], i)
-			} else {
-				out.byPkt[r.Loc.Packet] = append(out.byPkt[r.Loc.Packet], i)
-			}
+			out.add(r)
 		}
 	}
 	flush := func(c *annotate.Connection, hs *httpState, d Dir) {
