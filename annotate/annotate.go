@@ -267,6 +267,12 @@ func Annotate(src capture.Source, opts Options) (*Result, error) {
 			break
 		}
 		if err != nil {
+			// A capture error names its file, packet and byte already; an
+			// Interface Description Block is no packet to number.
+			var ce *capture.Error
+			if errors.As(err, &ce) {
+				return a.Finish(), err
+			}
 			return a.Finish(), fmt.Errorf("annotate: reading packet %d: %w", a.count+1, err)
 		}
 		if _, err := a.Add(p); err != nil {

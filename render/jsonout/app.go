@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 
-	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
 )
 
@@ -31,14 +30,6 @@ type AppLink struct {
 	Message *int   `json:"message"`
 	Packet  int    `json:"packet"`
 	Part    int    `json:"part"`
-}
-
-// HTTPApp is a record carried in an HTTP body (Engine.IO long-polling).
-type HTTPApp struct {
-	Packet     int    `json:"packet"`
-	Connection int    `json:"connection"`
-	From       string `json:"from"`
-	App
 }
 
 // AppFields are a record's fields, written as one JSON object in the order
@@ -110,34 +101,17 @@ func appRecord(r *app.Record) App {
 	return out
 }
 
-// appOfMessage returns a message's records.
-func appOfMessage(ar *app.Result, index int) []App {
-	recs := ar.OfMessage(index)
+// appRecords converts records (never nil: an empty list is written []).
+func appRecords(recs []app.Record) []App {
 	out := make([]App, 0, len(recs))
-	for _, r := range recs {
-		out = append(out, appRecord(r))
+	for i := range recs {
+		out = append(out, appRecord(&recs[i]))
 	}
 	return out
 }
 
-// appHTTP returns the records of HTTP bodies, in capture order.
-func appHTTP(res *annotate.Result, ar *app.Result) []HTTPApp {
-	out := []HTTPApp{}
-	for i := range ar.Records {
-		r := &ar.Records[i]
-		if r.Loc.Message >= 0 {
-			continue
-		}
-		h := HTTPApp{Packet: r.Loc.Packet, From: r.From.String(), App: appRecord(r)}
-		if n := r.Loc.Packet; n >= 1 && n <= len(res.Packets) && res.Packets[n-1].Number == n {
-			h.Connection = connID(res.Packets[n-1].Conn)
-		}
-		out = append(out, h)
-	}
-	return out
-}
-
-// explain runs the application-protocol analysis the document includes.
-func explain(res *annotate.Result, opts Options) *app.Result {
-	return app.Explain(res, app.Options{Reveal: opts.Reveal})
+// newTracker returns the tracker of the application records the document
+// includes: secrets redacted as the rest of the document is.
+func newTracker(opts Options) *app.Tracker {
+	return app.NewTracker(app.Options{Reveal: !opts.Redact})
 }

@@ -7,10 +7,10 @@ import (
 )
 
 // The Socket.IO fixture (Chromium and npm socket.io 4): every message has
-// its application records, links are message indexes, and the long-polling
-// bodies are listed in app_http.
+// its application records, links are message indexes, and the packets that
+// complete long-polling bodies have theirs.
 func TestSocketIOApp(t *testing.T) {
-	doc, _ := render(t, annotateFile(t, "socketio-chat.pcap"), jsonout.Options{})
+	doc, _ := render(t, annotateFile(t, "socketio-chat.pcap"), jsonout.Options{Redact: true})
 	byText := map[string]*jsonout.Message{}
 	for i := range doc.Messages {
 		m := &doc.Messages[i]
@@ -45,21 +45,23 @@ func TestSocketIOApp(t *testing.T) {
 		t.Errorf("the ACK's link: %+v", l)
 	}
 	var opens, connects int
-	for _, h := range doc.AppHTTP {
-		if h.Connection == 0 || h.Packet == 0 {
-			t.Errorf("app_http %+v", h)
-		}
-		switch h.Type {
-		case "open":
-			opens++
-		case "CONNECT":
-			connects++
-			if h.From == "client" && h.Fields[2].Value != "<redacted>" {
-				t.Errorf("CONNECT auth: %+v", h.Fields)
+	for _, p := range doc.Packets {
+		for _, h := range p.App {
+			if p.PayloadLength == 0 {
+				t.Errorf("packet %d without payload: %+v", p.Number, h)
+			}
+			switch h.Type {
+			case "open":
+				opens++
+			case "CONNECT":
+				connects++
+				if p.From == "client" && h.Fields[2].Value != "<redacted>" {
+					t.Errorf("CONNECT auth: %+v", h.Fields)
+				}
 			}
 		}
 	}
 	if opens != 2 || connects != 4 {
-		t.Errorf("app_http: %d open, %d CONNECT", opens, connects)
+		t.Errorf("the packets' app: %d open, %d CONNECT", opens, connects)
 	}
 }

@@ -1,5 +1,6 @@
 // Package jsonout writes an annotated capture as one JSON document, the
-// output of `wstrace render --format json FILE`.
+// output of `wstrace render --format json FILE`, or as JSON lines, one
+// record per line (`--format jsonl`).
 //
 // The document is stable: field names and meanings of version 1 never
 // change; new fields may be added. Every field listed here is always present
@@ -14,12 +15,39 @@
 //
 //	format        "wstrace"
 //	version       1
-//	connections   [connection]
 //	packets       [packet]
-//	frames        [frame]     every WebSocket frame, in the order they complete
+//	frames        [frame]     every WebSocket frame, in the order of the packets that complete them
 //	messages      [message]   every WebSocket message (control frames included)
-//	app_http      [http app]  application records carried in HTTP bodies (Engine.IO
-//	                          long-polling), in capture order
+//	connections   [connection]
+//
+// The members keep their names and meanings; since wstrace 0.2 "connections"
+// comes last rather than first, because a connection is final only once it
+// has ended, while packets are written as the capture is read (the
+// document is written as it goes: its memory does not grow with the
+// capture). Readers that look members up by name are unaffected.
+//
+// # JSON lines
+//
+// With --format jsonl (or [NewLines], [WriteLines]) each record is one
+// line, written as soon as it is final, for pipelines (jq, DuckDB,
+// pandas): an object whose first member is "type" — "packet", "frame",
+// "message" or "connection" — followed by the members the document gives
+// that object below. Packets come in capture order, each followed by the
+// frames it completes; a message follows about a second (capture time)
+// after its packet, once no later message can relay it; a connection
+// comes once it has ended and all its packets were written (or at the
+// end).
+//
+// # Selection and redaction
+//
+// The selection of the page (--packets, --conn and the filter) applies: only
+// the selected packets are written, with the frames and messages they
+// complete and the connections they belong to. Frame and message indexes
+// and connection IDs keep their numbering in the whole capture, so with a
+// selection an index is no longer a position in its array. With --redact
+// (the default) the token-like query values of request targets (the
+// upgrade's "path", the "path" of HTTP events, the packet line) and
+// subprotocols that carry a credential are masked with '*', as on pages.
 //
 // A connection:
 //
@@ -66,6 +94,10 @@
 //	events             [event]
 //	fields             [field]
 //	frames, messages   indexes of the frames and messages this packet completes
+//	app                [app] the application records of the HTTP body this packet
+//	                   completes, when a protocol claims its request target (Engine.IO
+//	                   long-polling: the open packet, Socket.IO packets POSTed and polled);
+//	                   only bodies whose length Content-Length gives; else []
 //
 // An event is an object with "kind" and the event's parameters as further
 // members, e.g. {"kind": "ack", "ack": 716, "acked_bytes": 715,
@@ -131,7 +163,7 @@
 //	app                [app] what the message means to the application protocol it
 //	                   carries (package annotate/app): usually one record; several when
 //	                   one message holds several packets (MQTT, a JSON-RPC batch, SignalR
-//	                   records); none when no protocol is recognised, or when the message
+//	                   records); [] when no protocol is recognised, or when the message
 //	                   only carries part of a packet that a later message completes (MQTT)
 //
 // An app record (the types and fields of each protocol are listed in the
@@ -149,7 +181,7 @@
 //	fields             {name: value} the packet's fields in wire order: event, args,
 //	                   ack_id, attachments, namespace, destination, topic, id, ... Secrets
 //	                   (Socket.IO auth, STOMP passcode, MQTT password, GraphQL
-//	                   connection_init payload) are "<redacted>" unless --no-redact
+//	                   connection_init payload) are "<redacted>" under --redact (the default)
 //	links              [{rel, message, packet, part}] the records this one is linked to:
 //	                   rel "answers" (an ACK, response, RECEIPT, PUBACK, pong, ...),
 //	                   "attachment_of", "subscription", "operation" or "invocation";
@@ -157,12 +189,10 @@
 //	                   packet the packet that completed it, part its place in it
 //	part               its place among the records of its message or body, from 0
 //	parts              the messages that carried it, when several did (MQTT), else []
-//	session            the Engine.IO session id (sid), for engine.io and socket.io records
+//	session            the Engine.IO session id (sid) of engine.io and socket.io records
+//	                   (one session spans its polling requests and its WebSocket), else ""
 //	heartbeat          keep-alive traffic (--hide-heartbeats leaves it out of pages)
 //	guess              the protocol was recognised by a heuristic only
 //	error              "" or why it does not parse ("bad-json", "json-too-deep",
 //	                   "missing-nul", "content-length-mismatch", "packet-too-large", ...)
-//
-// An http app is an app record with three more members in front: packet (the
-// packet that completed the body), connection and from.
 package jsonout
