@@ -134,6 +134,9 @@ type Options struct {
 	// GraphQL ping/pong/ka, SignalR pings (and their bare ACKs); a note says
 	// how many.
 	HideHeartbeats bool
+	// Order lays a guide page out by connection (OrderConn, the default)
+	// or in capture order (OrderTime).
+	Order Order
 	// Fragment asks the HTML writer for the trace alone, to go inside
 	// another page: no <html>, <head> or <body> (and so no
 	// Content-Security-Policy, which only a document can carry).
