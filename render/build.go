@@ -82,7 +82,11 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+<<<<<<< HEAD
 	b.computeTCPFacts()
+=======
+	b.appSetup()
+>>>>>>> main
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -97,6 +101,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -119,6 +124,7 @@ type builder struct {
 	tcp            *tcpFacts
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -192,7 +198,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	if !b.opts.Selects(pi) {
+	if !b.opts.Selects(pi) || b.hiddenHeartbeat(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -654,7 +660,11 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
+<<<<<<< HEAD
 	p.Text = append(p.Text, b.arithmetic(pi, base)...)
+=======
+	p.Text = append(p.Text, b.appText(pi)...)
+>>>>>>> main
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
