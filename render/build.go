@@ -82,11 +82,8 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
-<<<<<<< HEAD
 	b.computeTCPFacts()
-=======
 	b.appSetup()
->>>>>>> main
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -660,11 +657,8 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
-<<<<<<< HEAD
-	p.Text = append(p.Text, b.arithmetic(pi, base)...)
-=======
 	p.Text = append(p.Text, b.appText(pi)...)
->>>>>>> main
+	p.Text = append(p.Text, b.arithmetic(pi, base)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
