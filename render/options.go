@@ -128,6 +128,11 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// MaxConnections and MaxPackets bound what a page built by a
+	// [Collector] explains in full (--max-connections, --max-packets): 0
+	// means DefaultMaxConnections (20) and DefaultMaxPackets (2,000), a
+	// negative value no bound. Past them the page is a digest.
+	MaxConnections, MaxPackets int
 	// Fragment asks the HTML writer for the trace alone, to go inside
 	// another page: no <html>, <head> or <body> (and so no
 	// Content-Security-Policy, which only a document can carry).
