@@ -108,10 +108,7 @@ func (c *Collector) Record(r annotate.Record) error {
 		}
 		if c.keptMsgs[m.Index] {
 			delete(c.keptMsgs, m.Index)
-			for len(c.res.Messages) <= m.Index {
-				c.res.Messages = append(c.res.Messages, nil)
-			}
-			c.res.Messages[m.Index] = m
+			c.res.Messages = append(c.res.Messages, m)
 		}
 	case annotate.RecordConnection:
 		conn := r.Connection
@@ -198,8 +195,9 @@ func (c *Collector) Rows() []*ConnRow {
 	return rows
 }
 
-// Result returns what the page shows, as an annotation. Frames and
-// Messages are indexed as in the whole capture, nil where not kept.
+// Result returns what the page shows, as an annotation. Frames are
+// indexed as in the whole capture (Frame.Index), nil where not kept;
+// Messages holds the kept messages in order.
 func (c *Collector) Result() *annotate.Result { return &c.res }
 
 // Build makes the page: the packets kept, and, when the selection held
