@@ -133,6 +133,9 @@ type Options struct {
 	// means DefaultMaxConnections (20) and DefaultMaxPackets (2,000), a
 	// negative value no bound. Past them the page is a digest.
 	MaxConnections, MaxPackets int
+	// Order lays a guide page out by connection (OrderConn, the default)
+	// or in capture order (OrderTime).
+	Order Order
 	// Fragment asks the HTML writer for the trace alone, to go inside
 	// another page: no <html>, <head> or <body> (and so no
 	// Content-Security-Policy, which only a document can carry).
