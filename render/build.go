@@ -89,6 +89,7 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -103,6 +104,7 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -125,6 +127,7 @@ type builder struct {
 	nick           map[*annotate.Connection]Wire // the names clients gave
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -198,7 +201,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	if !b.opts.Selects(pi) {
+	if !b.opts.Selects(pi) || b.hiddenHeartbeat(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -653,6 +656,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
+	p.Text = append(p.Text, b.appText(pi)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
