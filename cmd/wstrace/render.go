@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/render"
@@ -46,6 +47,7 @@ type pageFlags struct {
 	idPrefix     string
 	color        string
 	keylog       string
+	keys         *tlsrec.KeyLog // parsed from keylog by keyLogSecrets
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -179,7 +181,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained, KeyLog: f.keys}
 }
 
 func newRenderCommand() *cobra.Command {
