@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"bytes"
+	"slices"
 	"time"
 
 	"github.com/wstrace/wstrace/annotate/tlsrec"
@@ -40,8 +41,10 @@ type TLSInfo struct {
 	OfferedVersions []string
 	// KeyShareGroup is the group of the key exchange.
 	KeyShareGroup string
-	// RetryRequest reports a HelloRetryRequest.
-	RetryRequest bool
+	// RetryRequest reports a HelloRetryRequest; Resumed that the server
+	// accepted a pre-shared key from an earlier connection (TLS 1.3
+	// resumption: no certificate then).
+	RetryRequest, Resumed bool
 	// Certificate describes the server's first certificate when readable
 	// (TLS 1.2, or TLS 1.3 decrypted).
 	Certificate *TLSCertificate
@@ -380,6 +383,10 @@ func (f *flow) tlsHandshake(r *tlsrec.Record, base Params, cur *PacketInfo) {
 			}
 			if h.ALPN != "" {
 				p = append(p, Param{"alpn", h.ALPN})
+			}
+			if slices.Contains(h.Extensions, 41) { // pre_shared_key
+				info.Resumed = true
+				p = append(p, Param{"resumed", true})
 			}
 			if !tlsrec.CanDecrypt(h.CipherSuite) {
 				p = append(p, Param{"unsupported_suite", true})

@@ -220,7 +220,7 @@ func TestNoUnusedKeys(t *testing.T) {
 func TestMessagesExecute(t *testing.T) {
 	params := map[string]any{}
 	for _, n := range []string{"fin", "first", "last", "syn", "reply", "part", "acks_fin", "accept_valid", "key_valid", "masked", "control", "compressed", "json", "utf8_valid", "truncated", "incomplete", "resynced", "complete", "deflate", "request_missing", "acked_fin",
-		"encrypted", "decrypted", "ech", "retry_request", "unsupported_suite", "self_signed", "key_update", "request_update", "compat", "likely", "likely_handshake", "carries"} {
+		"encrypted", "decrypted", "ech", "retry_request", "unsupported_suite", "self_signed", "key_update", "request_update", "compat", "likely", "likely_handshake", "carries", "resumed", "tls13", "close_notify"} {
 		params[n] = true
 	}
 	for _, n := range []string{"method", "path", "host", "origin", "key", "version", "extensions", "reason", "accept", "expected_accept", "protocol", "fault", "detail", "error", "direction", "message", "opcode_name", "close_code_name", "close_reason", "payload_text", "of_from", "http_version", "pattern", "mask_key", "kind",

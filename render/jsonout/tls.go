@@ -17,6 +17,7 @@ type TLS struct {
 	OfferedVersions  []string     `json:"offered_versions"`
 	KeyShareGroup    string       `json:"key_share_group"`
 	RetryRequest     bool         `json:"retry_request"`
+	Resumed          bool         `json:"resumed"`
 	Certificate      *Certificate `json:"certificate"`
 	Keys             string       `json:"keys"`
 	Decrypted        bool         `json:"decrypted"`
@@ -44,7 +45,7 @@ func tlsOf(t *annotate.TLSInfo) *TLS {
 	}
 	out := &TLS{Version: t.Version, CipherSuite: t.CipherSuite, SNI: t.SNI, ALPN: t.ALPN,
 		OfferedALPN: nonNil(t.OfferedALPN), OfferedVersions: nonNil(t.OfferedVersions), KeyShareGroup: t.KeyShareGroup,
-		RetryRequest: t.RetryRequest, Keys: t.Keys, Decrypted: t.Decrypted, ClientRecords: t.ClientRecords,
+		RetryRequest: t.RetryRequest, Resumed: t.Resumed, Keys: t.Keys, Decrypted: t.Decrypted, ClientRecords: t.ClientRecords,
 		ServerRecords: t.ServerRecords, DecryptedRecords: t.DecryptedRecords, KeyUpdates: t.KeyUpdates, Fault: t.Fault}
 	if c := t.Certificate; c != nil {
 		out.Certificate = &Certificate{Subject: c.Subject, Issuer: c.Issuer, NotBefore: c.NotBefore.Format(time.RFC3339),
@@ -72,6 +73,7 @@ func (e *encoder) tls(c *annotate.Connection) {
 	e.strings(t.OfferedVersions)
 	e.strField("key_share_group", t.KeyShareGroup)
 	e.boolField("retry_request", t.RetryRequest)
+	e.boolField("resumed", t.Resumed)
 	e.key("certificate")
 	if ct := t.Certificate; ct != nil {
 		e.open('{')
