@@ -128,6 +128,7 @@ type Annotator struct {
 	servers  map[netip.AddrPort]bool
 	summary  func(p *capture.Packet, d *decode.Packet) string
 	relay    relayIndex
+	cause    causeIndex
 	shared   sharedData
 	res      Result
 	count    int
@@ -281,6 +282,12 @@ func Annotate(src capture.Source, opts Options) (*Result, error) {
 			break
 		}
 		if err != nil {
+			// A capture error names its file, packet and byte already; an
+			// Interface Description Block is no packet to number.
+			var ce *capture.Error
+			if errors.As(err, &ce) {
+				return a.Finish(), err
+			}
 			return a.Finish(), fmt.Errorf("annotate: reading packet %d: %w", a.count+1, err)
 		}
 		a.useSource(src)
