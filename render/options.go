@@ -54,12 +54,17 @@ const (
 	FormatMarkdown Format = "md"
 	FormatHTML     Format = "html"
 	FormatJSON     Format = "json"
+	FormatJSONL    Format = "jsonl" // JSON lines: one record per line
 	FormatText     Format = "text"
 	FormatPcapng   Format = "pcapng"
 )
 
+// Streams reports whether the format is written record by record while
+// the capture is read (json, jsonl), rather than from a whole page.
+func (f Format) Streams() bool { return f == FormatJSON || f == FormatJSONL }
+
 // ParseFormat returns the format that a --format value names: md (or
-// markdown), html, json, text (or txt) or pcapng.
+// markdown), html, json, jsonl (or ndjson), text (or txt) or pcapng.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(s) {
 	case "md", "markdown":
@@ -68,16 +73,18 @@ func ParseFormat(s string) (Format, error) {
 		return FormatHTML, nil
 	case "json":
 		return FormatJSON, nil
+	case "jsonl", "ndjson":
+		return FormatJSONL, nil
 	case "text", "txt":
 		return FormatText, nil
 	case "pcapng":
 		return FormatPcapng, nil
 	}
-	return "", fmt.Errorf("render: unknown format %q (want md, html, json, text or pcapng)", s)
+	return "", fmt.Errorf("render: unknown format %q (want md, html, json, jsonl, text or pcapng)", s)
 }
 
 // FormatForPath returns the format that an output file's extension calls
-// for (.md, .markdown, .html, .htm, .json, .txt, .pcapng), and false when
+// for (.md, .markdown, .html, .htm, .json, .jsonl, .ndjson, .txt, .pcapng), and false when
 // the extension names none.
 func FormatForPath(path string) (Format, bool) {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")

@@ -45,6 +45,10 @@ type Page struct {
 	// [Options.IDPrefix], for the HTML writer.
 	Fragment bool
 	IDPrefix string
+	// Secrets are decryption secrets (a TLS key log) that WritePcapng
+	// writes in Decryption Secrets Blocks before the packets, so that the
+	// file decrypts by itself. No other writer shows them.
+	Secrets []capture.Secrets
 
 	labels      map[string]string
 	templates   string

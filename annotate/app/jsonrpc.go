@@ -30,7 +30,9 @@ const ProtoJSONRPC = "jsonrpc"
 //	                        error")
 //	batch                   the batch's size, on elements of a batch
 //
-// A response "answers" the request the peer sent with its id.
+// A response "answers" the request the peer sent with its id. A JSON object
+// that is neither a request nor a response (rpc-websockets' own event
+// notifications, say) has the type "unknown" and the error "not-json-rpc".
 //
 // Catalog keys: app.jsonrpc.<type>.
 type JSONRPC struct{}
@@ -148,6 +150,12 @@ func (d *jsonrpcDecoder) one(m Message, v any, part int) Record {
 		} else {
 			r.Type = "notification"
 		}
+		return r
+	}
+	_, hasResult := obj["result"]
+	_, hasError := obj["error"]
+	if !hasResult && !hasError {
+		r.Type, r.Error = "unknown", "not-json-rpc"
 		return r
 	}
 	r.Type = "response"

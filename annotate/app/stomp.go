@@ -30,7 +30,9 @@ const ProtoSTOMP = "stomp"
 //	body           the body as text (bytes when not UTF-8 text)
 //	body_bytes     the body's length
 //
-// A frame without its NUL is reported with the error "missing-nul". Links:
+// A frame without its NUL is reported with the error "missing-nul"; one
+// whose NUL is not where its content-length header says, with
+// "content-length-mismatch" (the body then ends at the first NUL). Links:
 // CONNECTED, RECEIPT and ERROR "answer" the frame whose receipt (or
 // CONNECT) they acknowledge; MESSAGE has a "subscription" link to its
 // SUBSCRIBE, ACK and NACK "answer" the MESSAGE they acknowledge.
@@ -198,6 +200,11 @@ func (d *stompDecoder) frame(m Message, b []byte) (Record, []byte) {
 			body, b = b[:contentLength], b[contentLength+1:]
 		} else if i := bytes.IndexByte(b, 0); i >= 0 {
 			body, b = b[:i], b[i+1:]
+			if contentLength >= 0 {
+				// The NUL is not where content-length says: a peer that
+				// counted characters, not bytes, say.
+				r.Error = "content-length-mismatch"
+			}
 		} else {
 			body, b = b, nil
 			r.Error = "missing-nul"

@@ -62,6 +62,17 @@ func Write(w io.Writer, p *render.Page) error {
 	if err != nil {
 		return err
 	}
+	// Presenter mode comes in files of its own.
+	presentCSS, err := read("layout/present.css")
+	if err != nil {
+		return err
+	}
+	presentJS, err := read("layout/present.js")
+	if err != nil {
+		return err
+	}
+	css += "\n" + presentCSS
+	js += "\n" + presentJS
 	if !p.Fragment {
 		doc, err := read("layout/document.css")
 		if err != nil {
@@ -172,6 +183,7 @@ type section struct {
 
 type packet struct {
 	ID         string
+	Number     int
 	Level      int
 	FromClient bool
 	Heading    template.HTML
@@ -216,7 +228,7 @@ func newView(p *render.Page) *view {
 		Labels:    map[string]template.HTML{},
 	}
 	for _, k := range []string{"ui.label.contents", "ui.label.summary", "ui.label.diagram", "ui.label.legend", "ui.label.packets",
-		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top"} {
+		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top", "ui.label.present", "ui.label.present-keys"} {
 		v.Labels[strings.TrimPrefix(k, "ui.label.")] = md.inline(p.Label(k))
 	}
 	for _, s := range p.Intro {
@@ -309,7 +321,7 @@ func (md *converter) packets(list []*render.Packet, level int) iter.Seq[packet] 
 
 // packet makes the view of a packet.
 func (md *converter) packet(p *render.Packet, level int) packet {
-	pv := packet{ID: md.prefix + p.ID, Level: level, FromClient: p.FromClient, Heading: md.inline(p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
+	pv := packet{ID: md.prefix + p.ID, Number: p.Number, Level: level, FromClient: p.FromClient, Heading: md.inline(p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
 	for _, s := range p.Text {
 		pv.Text = append(pv.Text, md.inline(s))
 	}
