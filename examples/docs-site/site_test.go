@@ -21,6 +21,7 @@ import (
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/internal/testenv"
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/html"
 	"github.com/wstrace/wstrace/render/markdown"
 )
 
@@ -289,15 +290,19 @@ func expand(s string, n int) string {
 }
 
 // build writes the pages into a copy of one of the example sites (dir),
-// under sub, and runs the generator there.
-func build(t *testing.T, dir, sub string, ps []page, name string, args ...string) string {
+// under sub, with the extra files (path from the site's root: content),
+// and runs the generator there.
+func build(t *testing.T, dir, sub string, ps []page, extra map[string]string, name string, args ...string) string {
 	t.Helper()
 	tmp := t.TempDir()
 	if err := os.CopyFS(tmp, os.DirFS(dir)); err != nil {
 		t.Fatal(err)
 	}
 	for _, p := range ps {
-		if err := os.WriteFile(filepath.Join(tmp, sub, p.name+".md"), []byte(p.md), 0o644); err != nil {
+		extra[filepath.Join(sub, p.name+".md")] = p.md
+	}
+	for f, content := range extra {
+		if err := os.WriteFile(filepath.Join(tmp, f), []byte(content), 0o644); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -319,11 +324,43 @@ func read(t *testing.T, path string) string {
 	return string(b)
 }
 
-// TestMkDocs builds the MkDocs site of mkdocs/ with every page.
+// fragment returns two traces written with --fragment, with different id
+// prefixes: of the hostile capture and of Chromium's.
+func fragments(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	for _, f := range []struct{ file, prefix string }{{"hostile.pcapng", "a-"}, {"../../testdata/chromium-ws-plain-any.pcap", "b-"}} {
+		p, err := render.Build(annotateFile(t, f.file), render.Capture{Name: filepath.Base(f.file)},
+			render.Options{Fragment: true, IDPrefix: f.prefix, ClientName: hostileClient})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := html.Write(&b, p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return b.String()
+}
+
+// checkFragment checks that a built page holds the fragments byte for
+// byte.
+func checkFragment(t *testing.T, site, frag, built string) {
+	t.Helper()
+	if !strings.Contains(built, frag) {
+		line, a, b := testenv.FirstDiff(frag, built[max(0, strings.Index(built, frag[:60])):])
+		t.Errorf("%s: the HTML fragments are not in the page as written (line %d: %.200q became %.200q)", site, line, a, b)
+	}
+}
+
+// TestMkDocs builds the MkDocs site of mkdocs/ with every page, and a
+// page holding two HTML fragments as raw HTML.
 func TestMkDocs(t *testing.T) {
 	bin := testenv.NeedTool(t, "mkdocs")
 	ps := pages(t)
-	dir := build(t, "mkdocs", "docs", ps, bin, "build", "--strict", "--quiet", "--site-dir", "out")
+	frag := fragments(t)
+	extra := map[string]string{"docs/embed.md": "# Two traces\n\n" + frag}
+	dir := build(t, "mkdocs", "docs", ps, extra, bin, "build", "--strict", "--quiet", "--site-dir", "out")
+	checkFragment(t, "mkdocs", frag, read(t, filepath.Join(dir, "out", "embed", "index.html")))
 	for _, p := range ps {
 		h := read(t, filepath.Join(dir, "out", p.name, "index.html"))
 		check(t, "mkdocs", p, h, true, 4)
@@ -335,11 +372,15 @@ func TestMkDocs(t *testing.T) {
 	}
 }
 
-// TestHugo builds the Hugo site of hugo/ with every page.
+// TestHugo builds the Hugo site of hugo/ with every page, and a page
+// holding two HTML fragments through the site's wstrace shortcode.
 func TestHugo(t *testing.T) {
 	bin := testenv.NeedTool(t, "hugo")
 	ps := pages(t)
-	dir := build(t, "hugo", "content", ps, bin, "--quiet", "--destination", "out")
+	frag := fragments(t)
+	extra := map[string]string{"traces.html": frag, "content/embed.md": "# Two traces\n\n{{< wstrace \"traces.html\" >}}\n"}
+	dir := build(t, "hugo", "content", ps, extra, bin, "--quiet", "--destination", "out")
+	checkFragment(t, "hugo", frag, read(t, filepath.Join(dir, "out", "embed", "index.html")))
 	for _, p := range ps {
 		// Hugo makes every path lower case.
 		h := read(t, filepath.Join(dir, "out", strings.ToLower(p.name), "index.html"))
