@@ -74,6 +74,9 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	if err := f.page.check(); err != nil {
 		return err
 	}
+	if f.iface != "lo" && f.iface != "any" {
+		return usageError{fmt.Errorf("-i %s: the demo's browsers and server talk over loopback, which %s never sees: give -i lo or -i any", f.iface, f.iface)}
+	}
 	if f.write == "-" || f.write == "" {
 		return usageError{errors.New("the demo explains its capture from the file -w names: give -w FILE")}
 	}
@@ -105,10 +108,11 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	opts := live.Options{Interface: f.iface}
 	transcript, err := demo.CaptureRun(ctx, cfg, opts, w)
 	if errors.Is(err, live.ErrPermission) {
-		// Say why the capture is not on the host before trying elsewhere.
-		fmt.Fprintf(stderr, "wstrace: %v\nwstrace demo: playing the demo inside a private user and network namespace instead\n", err)
+		// Say what happens first: this is no failure, the demo runs where
+		// it may capture.
+		fmt.Fprintf(stderr, "wstrace demo: playing the demo inside a private user and network namespace, where it may capture (this process may not capture on the host: that needs root or CAP_NET_RAW)\n")
 		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, w); err != nil {
-			return fmt.Errorf("%w\n%s", err, live.PermissionHint)
+			return fmt.Errorf("%w\n%s", err, live.PermissionHint())
 		}
 	}
 	if err != nil {

@@ -152,6 +152,13 @@
 //	close_reason       reason of a close message, else null
 //	relay_of           index of the message this one relays, or null
 //	relays             indexes of the messages that relay this one
+//	caused_by          for a server's text message, the index of the client message
+//	                   that caused it: the latest earlier text message from a client,
+//	                   on any connection, whose whole text or one of whose JSON string
+//	                   values of 4+ characters this one carries (the most such values
+//	                   wins); null when none. In the seed capture the login notice of
+//	                   packet 24 points at mynick's login (packet 19), the chat line of
+//	                   packet 29 at what mynick said in packet 26.
 //	truncated          the payload was cut at the size cap (or a gap)
 //	cap_hit            decompression or reassembly stopped at the size cap
 //	incomplete         some of it was never captured (or its compression context)

@@ -188,6 +188,7 @@ type Message struct {
 	CloseReason *string  `json:"close_reason"`
 	RelayOf     *int     `json:"relay_of"`
 	Relays      []int    `json:"relays"`
+	CausedBy    *int     `json:"caused_by"`
 	Truncated   bool     `json:"truncated"`
 	CapHit      bool     `json:"cap_hit"`
 	Incomplete  bool     `json:"incomplete"`
@@ -504,6 +505,10 @@ func message(m *annotate.Message) Message {
 	}
 	for _, r := range m.Relays {
 		out.Relays = append(out.Relays, r.Index)
+	}
+	if m.CausedBy != nil {
+		i := m.CausedBy.Index
+		out.CausedBy = &i
 	}
 	return out
 }

@@ -537,6 +537,12 @@ func (e *encoder) messageMembers(m *annotate.Message) {
 		e.int(int64(r.Index))
 	}
 	e.close(']')
+	e.key("caused_by")
+	if m.CausedBy != nil {
+		e.int(int64(m.CausedBy.Index))
+	} else {
+		e.null()
+	}
 	e.boolField("truncated", m.Truncated)
 	e.boolField("cap_hit", m.CapHit)
 	e.boolField("incomplete", m.Incomplete)
