@@ -975,6 +975,10 @@ func (b *builder) unmaskRows(fr *annotate.Frame, withText bool) [][]string {
 
 // sections groups the packets by connection and section.
 func (b *builder) sections() {
+	if b.opts.Order == OrderTime {
+		b.sectionsInTime()
+		return
+	}
 	conns := map[int]bool{}
 	for _, p := range b.page.Packets {
 		if p.Conn > 0 {

@@ -128,6 +128,9 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// Order lays a guide page out by connection (OrderConn, the default)
+	// or in capture order (OrderTime).
+	Order Order
 	// Fragment asks the HTML writer for the trace alone, to go inside
 	// another page: no <html>, <head> or <body> (and so no
 	// Content-Security-Policy, which only a document can carry).

@@ -34,6 +34,7 @@ type pageFlags struct {
 	output       string
 	format       string
 	style        string
+	order        string
 	lang         string
 	templates    string
 	hex          bool
@@ -58,6 +59,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
 	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, jsonl (one record per line), text or pcapng (default md, or the -o extension's)")
 	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
+	fl.StringVar(&f.order, "order", "conn", "guide `ORDER`: conn (each connection's story whole) or time (capture order, connections interleaved, for a lesson)")
 	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
 	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
 	fl.BoolVar(&f.hex, "hex", false, "show packets as tcpdump -X (hex and ASCII) instead of -A")
@@ -125,6 +127,10 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 	if err != nil {
 		return render.Options{}, usageError{err}
 	}
+	order, err := render.ParseOrder(f.order)
+	if err != nil {
+		return render.Options{}, usageError{err}
+	}
 	lang := f.lang
 	if lang == "" {
 		lang = render.LangFromEnv(os.Getenv)
@@ -133,6 +139,7 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 	}
 	opts := render.Options{
 		Style:      style,
+		Order:      order,
 		Lang:       lang,
 		Templates:  f.templates,
 		Hex:        f.hex,
