@@ -256,6 +256,17 @@
 // login that caused it, and a chat line it passes on at the message the
 // speaker sent. The last 64 client messages are candidates.
 //
+// # Application protocols
+//
+// What the messages mean to the protocol they carry (Socket.IO and
+// Engine.IO, including the long-polling HTTP bodies before the upgrade;
+// STOMP; MQTT; GraphQL over WebSocket; JSON-RPC 2.0; SignalR) is the job of
+// package annotate/app: app.Explain takes a [Result] (app.Tracker the records
+// of a streaming annotator) and returns a record per
+// application packet, linked to the WebSocket message (by index) or the HTTP
+// body (by packet number) that carried it. This package stays below it and
+// emits no application events.
+//
 // # Limits
 //
 // Everything from the wire is hostile: no buffer grows with a length field

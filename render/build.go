@@ -82,6 +82,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -96,6 +97,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -117,6 +119,7 @@ type builder struct {
 	nick           map[*annotate.Connection]Wire // the names clients gave
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -190,7 +193,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	if !b.opts.Selects(pi) {
+	if !b.opts.Selects(pi) || b.hiddenHeartbeat(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -645,6 +648,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
+	p.Text = append(p.Text, b.appText(pi)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}

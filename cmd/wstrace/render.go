@@ -52,6 +52,7 @@ type pageFlags struct {
 	fragment     bool
 	idPrefix     string
 	color        string
+	hideBeats    bool
 	keylog       string
 }
 
@@ -77,6 +78,7 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
+	fl.BoolVar(&f.hideBeats, "hide-heartbeats", false, "leave out of the page and its diagram the packets that only carry keep-alives: WebSocket, Engine.IO and GraphQL pings and pongs, STOMP heart-beats, MQTT PINGREQ/PINGRESP, SignalR pings (a note says how many)")
 	fl.StringVar(&f.keylog, "keylog", "", "decrypt TLS (wss://) with the NSS key log `FILE` that SSLKEYLOGFILE makes browsers and curl write; pcapng output, and capture's -w file, embed it")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
@@ -150,6 +152,8 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		Conn:       f.conn,
 		Fragment:   f.fragment,
 		IDPrefix:   f.idPrefix,
+
+		HideHeartbeats: f.hideBeats,
 	}
 	switch f.color {
 	case "auto", "always", "never":
