@@ -105,6 +105,7 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	}
 	b.sections()
 	b.summary()
+	b.teach()
 	b.appNote()
 	b.diagram()
 	b.legend()
