@@ -137,6 +137,9 @@ func hash(s string) string {
 // view is what the layout sees.
 type view struct {
 	Lang, Generator string
+	// LangClass names a Chinese page's language as a class of the root
+	// element ("lang-zh-cn"), which the style sheet picks fonts by.
+	LangClass string
 	TitleText       string
 	Title           template.HTML
 	Intro           []template.HTML
@@ -232,7 +235,7 @@ func newView(p *render.Page) *view {
 	P := p.IDPrefix
 	v := &view{
 		Fragment: p.Fragment, P: P,
-		Lang: p.Lang, Generator: p.Generator,
+		Lang: p.Lang, Generator: p.Generator, LangClass: langClass(p.Lang),
 		TitleText: render.PlainText(p.Title),
 		Title:     md.inline(p.Title),
 		Labels:    map[string]template.HTML{},
@@ -419,6 +422,14 @@ func (c *converter) convert(s string) string {
 		return strings.ReplaceAll(out, `href="#`, `href="#`+c.prefix)
 	}
 	return out
+}
+
+// langClass returns the class that picks a language's fonts, or "".
+func langClass(lang string) string {
+	if strings.HasPrefix(lang, "zh-") {
+		return "lang-" + strings.ToLower(lang)
+	}
+	return ""
 }
 
 // shortCode matches a code span short enough to keep on one line (a

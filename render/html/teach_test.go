@@ -32,15 +32,16 @@ func TestTeachingAids(t *testing.T) {
 }
 
 // TestFontsPerLanguage: a zh-CN page prefers Simplified Chinese fonts, a
-// zh-TW page Traditional ones (CSS :lang on the root element's lang).
+// zh-TW page Traditional ones (by the root element's language class).
 func TestFontsPerLanguage(t *testing.T) {
 	res := rendertest.Annotate(t, "../../testdata/workerman-chat.pcap")
 	for _, tc := range []struct{ lang, first, other string }{{"zh-CN", "SC", "TC"}, {"zh-TW", "TC", "SC"}} {
 		out := string(build(t, res, "workerman-chat.pcap", render.Options{Lang: tc.lang}))
-		if !strings.Contains(out, `<div class="wstrace wstrace-page" lang="`+tc.lang+`">`) {
+		class := "lang-" + strings.ToLower(tc.lang)
+		if !strings.Contains(out, `<div class="wstrace wstrace-page `+class+`" lang="`+tc.lang+`">`) {
 			t.Fatalf("%s: the root element does not carry the language", tc.lang)
 		}
-		m := regexp.MustCompile(`\.wstrace:lang\(` + tc.lang + `\) \{\s*font-family: ([^;]+);`).FindStringSubmatch(out)
+		m := regexp.MustCompile(`\.wstrace\.` + class + ` \{\s*font-family: ([^;]+);`).FindStringSubmatch(out)
 		if m == nil {
 			t.Fatalf("%s: no font rule for the language", tc.lang)
 		}
