@@ -18,6 +18,9 @@ const (
 	DefaultRelayWindow      = time.Second
 	DefaultMaxReassembly    = 4 << 20
 	DefaultMaxHTTPHead      = 64 << 10
+	DefaultMaxRetained      = 256 << 20
+	DefaultMaxHeld          = 1 << 15
+	DefaultMaxHeldBytes     = 32 << 20
 	defaultMaxHeld          = 256 << 10
 	maxSentLog              = 4096
 	maxEarlyPackets         = 4096
@@ -56,6 +59,27 @@ type Options struct {
 	// one); PacketInfo.HasTCP, TCPFlags and LinkHeaderLength still say
 	// what the renderers need.
 	DropDecoded bool
+	// MaxRetained caps the message content (Message.Data, after
+	// decompression) kept at any one time, over all messages: 0 means
+	// DefaultMaxRetained (256 MiB), a negative value no cap. Without Emit
+	// everything is kept to the end, so the cap covers the whole capture;
+	// with Emit a message's bytes count until it is handed over. A
+	// message that would pass the cap keeps only what fits, reports
+	// Message.RetainCapHit and gets a ws-memory-cap event.
+	MaxRetained int64
+	// Emit, when set, makes the Annotator stream: it hands each packet,
+	// frame, message and connection to Emit once nothing can change it any
+	// more (see Record), and then forgets it, so that memory is bounded by
+	// what is still open rather than by the length of the capture. Finish
+	// then returns an empty Result. An error from Emit stops the stream:
+	// Add and Finish return it.
+	Emit func(Record) error
+	// MaxHeld bounds how many packets a streaming Annotator holds back
+	// while something open may still add to them (a frame or HTTP head
+	// in progress, a hole in the byte stream, roles not yet settled): 0
+	// means DefaultMaxHeld. Beyond it (or beyond DefaultMaxHeldBytes of
+	// captured bytes) the oldest packets are handed over as they are.
+	MaxHeld int
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +94,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxHTTPHead <= 0 {
 		o.MaxHTTPHead = DefaultMaxHTTPHead
+	}
+	if o.MaxRetained == 0 {
+		o.MaxRetained = DefaultMaxRetained
+	}
+	if o.MaxHeld <= 0 {
+		o.MaxHeld = DefaultMaxHeld
 	}
 	return o
 }
@@ -97,6 +127,28 @@ type Annotator struct {
 	res      Result
 	count    int
 	finished bool
+
+	// last is the packet Add took last.
+	last *PacketInfo
+	// nConns, nFrames and nMessages count what was numbered so far.
+	nConns, nFrames, nMessages int
+	// retained is the message content kept (see Options.MaxRetained);
+	// capHit reports that the cap cut a message.
+	retained int64
+	capHit   bool
+
+	// Streaming (Options.Emit set): packets and messages waiting to be
+	// final, and connections closed but not yet handed over.
+	emit       func(Record) error
+	err        error
+	queue      []*PacketInfo
+	queueHead  int
+	queueBytes int
+	msgs       []*Message
+	msgsHead   int
+	doneConns  []*Connection
+	sinceScan  int
+	watermark  int
 }
 
 // New returns an Annotator with the given options.
@@ -117,6 +169,7 @@ func New(opts Options) *Annotator {
 	if a.summary == nil {
 		a.summary = tcpdumpSummary(opts.Location)
 	}
+	a.emit = opts.Emit
 	a.relay.window = opts.RelayWindow
 	a.relay.seed = maphash.MakeSeed()
 	return a
@@ -132,6 +185,9 @@ var ErrFinished = errors.New("annotate: Add after Finish")
 func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 	if a.finished {
 		return nil, ErrFinished
+	}
+	if a.err != nil {
+		return nil, a.err
 	}
 	if p == nil {
 		return nil, errors.New("annotate: nil packet")
@@ -154,12 +210,20 @@ func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 		pi.HasTCP, pi.TCPFlags = true, d.TCP.Flags
 	}
 	pi.Summary = a.summary(p, d)
-	a.res.Packets = append(a.res.Packets, pi)
+	a.last = pi
+	if a.emit == nil {
+		a.res.Packets = append(a.res.Packets, pi)
+	}
 	if d.TCP == nil || !d.Src.IsValid() || !d.Dst.IsValid() || isLaterFragment(d) {
 		pi.Phase = PhaseOther
-		return pi, nil
+	} else {
+		a.addTCP(pi, d)
 	}
-	a.addTCP(pi, d)
+	if a.emit != nil {
+		if err := a.push(pi); err != nil {
+			return pi, err
+		}
+	}
 	return pi, nil
 }
 
@@ -183,8 +247,11 @@ func (a *Annotator) Finish() *Result {
 	a.fixWeakRoles()
 	for _, pi := range a.res.Packets {
 		if pi.Phase == phaseNone {
-			pi.Phase = choosePhase(pi)
+			pi.Phase = pi.currentPhase()
 		}
+	}
+	if a.emit != nil {
+		a.err = errors.Join(a.err, a.flushAll())
 	}
 	return &a.res
 }
@@ -200,6 +267,12 @@ func Annotate(src capture.Source, opts Options) (*Result, error) {
 			break
 		}
 		if err != nil {
+			// A capture error names its file, packet and byte already; an
+			// Interface Description Block is no packet to number.
+			var ce *capture.Error
+			if errors.As(err, &ce) {
+				return a.Finish(), err
+			}
 			return a.Finish(), fmt.Errorf("annotate: reading packet %d: %w", a.count+1, err)
 		}
 		if _, err := a.Add(p); err != nil {

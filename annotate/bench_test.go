@@ -2,6 +2,7 @@ package annotate
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -53,6 +54,56 @@ func BenchmarkAnnotate(b *testing.B) {
 			runtime.ReadMemStats(&after)
 			b.ReportMetric(float64(after.HeapAlloc-before.HeapAlloc)/float64(len(res.Packets)), "retained-B/pkt")
 			runtime.KeepAlive(res)
+		})
+	}
+}
+
+// BenchmarkGrowth annotates inputs that grow tenfold and reports the cost
+// per item, which must stay flat: empty frames packed into one segment
+// (every event of a packet), segments of one connection, connections of
+// one capture.
+func BenchmarkGrowth(b *testing.B) {
+	frames := func(n int) []byte { return bytes.Repeat([]byte{0x81, 0x00}, n) }
+	cases := []struct {
+		name  string
+		items int
+		build func(b *capBuilder, n int)
+	}{
+		{"frames-in-one-segment", 3200, func(cb *capBuilder, n int) {
+			c := upgraded(cb)
+			c.send(Server, frames(n))
+		}},
+		{"frames-in-one-segment", 32000, func(cb *capBuilder, n int) {
+			c := upgraded(cb)
+			c.send(Server, frames(n))
+		}},
+		{"segments", 2000, func(cb *capBuilder, n int) {
+			c := upgraded(cb)
+			for range n {
+				c.send(Server, frames(8))
+			}
+		}},
+		{"segments", 20000, func(cb *capBuilder, n int) {
+			c := upgraded(cb)
+			for range n {
+				c.send(Server, frames(8))
+			}
+		}},
+	}
+	for _, tc := range cases {
+		b.Run(fmt.Sprintf("%s/%d", tc.name, tc.items), func(b *testing.B) {
+			cb := newCapBuilder()
+			tc.build(cb, tc.items)
+			pkts := cb.pkts
+			b.ReportAllocs()
+			for b.Loop() {
+				a := New(Options{Location: time.UTC, Emit: func(Record) error { return nil }})
+				for _, p := range pkts {
+					a.Add(p)
+				}
+				a.Finish()
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(tc.items), "ns/item")
 		})
 	}
 }

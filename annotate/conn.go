@@ -73,6 +73,9 @@ type connState struct {
 	strong bool
 	early  []*PacketInfo
 
+	key      connKey
+	lastTime time.Time // of its last packet
+
 	synSeen, synAckSeen, hs3Seen bool
 	synTime                      time.Time
 	irtt                         time.Duration // from the SYN to the ACK that completes the handshake
@@ -135,8 +138,9 @@ func (cs *connState) startsNewConnection(t *decode.TCP) bool {
 // newConn starts tracking a connection whose first packet goes from src to
 // dst.
 func (a *Annotator) newConn(k connKey, src, dst netip.AddrPort, t *decode.TCP) *connState {
-	c := &Connection{ID: len(a.states) + 1}
-	cs := &connState{a: a, c: c}
+	a.nConns++
+	c := &Connection{ID: a.nConns}
+	cs := &connState{a: a, c: c, key: k}
 	switch {
 	case t.Flags&(decode.SYN|decode.ACK) == decode.SYN:
 		c.Client, c.Server, c.RoleBasis = src, dst, "syn"
@@ -165,7 +169,9 @@ func (a *Annotator) newConn(k connKey, src, dst netip.AddrPort, t *decode.TCP) *
 	}
 	a.conns[k] = cs
 	a.states = append(a.states, cs)
-	a.res.Connections = append(a.res.Connections, c)
+	if a.emit == nil {
+		a.res.Connections = append(a.res.Connections, c)
+	}
 	return cs
 }
 
@@ -274,13 +280,14 @@ func (cs *connState) add(pi *PacketInfo, d *decode.Packet, src netip.AddrPort) {
 		c.FirstPacket = pi.Number
 	}
 	c.LastPacket = pi.Number
+	cs.lastTime = pi.Time
 	c.Packets++
 	if !cs.strong && len(cs.early) < maxEarlyPackets {
 		cs.early = append(cs.early, pi)
 	}
 	cs.tcp(pi, d, from)
 	if pi.Phase == phaseNone {
-		pi.Phase = choosePhase(pi)
+		pi.Phase = pi.currentPhase()
 	}
 }
 
@@ -290,10 +297,7 @@ func (cs *connState) finish() {
 		return
 	}
 	cs.done = true
-	var last *PacketInfo
-	if n := len(cs.a.res.Packets); n > 0 {
-		last = cs.a.res.Packets[n-1]
-	}
+	last := cs.a.last
 	for _, r := range []Role{Client, Server} {
 		cs.streams[r].flush(last)
 	}

@@ -8,14 +8,61 @@
 //
 // # Use
 //
-// [Annotate] reads a whole [capture.Source]. For streaming, [New] returns an
-// [Annotator] whose Add takes the packets one at a time, in capture order,
-// and whose Finish flushes what is still held and returns the [Result]:
-// every connection, packet, frame and message. A packet's [PacketInfo]
-// is complete for what the packet itself shows when Add returns it; later
-// packets may still add to it (the fields of an HTTP head or frame header
-// that a later segment completes, the close pattern of its teardown, the
-// roles of a connection captured without its handshake).
+// [Annotate] reads a whole [capture.Source] and returns the [Result]: every
+// connection, packet, frame and message, kept to the end. It suits small
+// captures and tests; its memory grows with the capture.
+//
+// [New] returns an [Annotator] whose Add takes the packets one at a time,
+// in capture order, and whose Finish flushes what is still held. A
+// packet's [PacketInfo] is complete for what the packet itself shows when
+// Add returns it; later packets may still add to it (the fields of an HTTP
+// head or frame header that a later segment completes, the close pattern
+// of its teardown, the roles of a connection captured without its
+// handshake).
+//
+// # Streaming
+//
+// With Options.Emit set, the Annotator hands over each fact once it is
+// final and then forgets it, so that memory is bounded by what is still
+// open — connections, unfinished frames and messages, segments waiting for
+// a hole, the relay window — and not by the length of the capture:
+//
+//	a := annotate.New(annotate.Options{Emit: func(r annotate.Record) error {
+//		switch r.Kind {
+//		case annotate.RecordPacket:     // r.Packet: events, fields, phase all final
+//		case annotate.RecordFrame:      // r.Frame, after the packet that completes it
+//		case annotate.RecordMessage:    // r.Message, once no later message can relay it
+//		case annotate.RecordConnection: // r.Connection, closed (or at Finish)
+//		}
+//		return nil // an error stops the stream; Add and Finish report it
+//	}})
+//	for each packet p { if _, err := a.Add(p); err != nil { ... } }
+//	a.Finish() // hands over what is still held; a.Err() says whether Emit failed
+//
+// A packet is final once no open state refers to it: the frame or HTTP
+// head it starts is complete, the hole before its bytes is filled or
+// declared a gap, its connection's roles and teardown pattern are known.
+// Packets are handed over in capture order, so one such packet holds back
+// the ones after it; at most Options.MaxHeld packets (and
+// DefaultMaxHeldBytes captured bytes) wait, beyond which the oldest are
+// handed over as they are — a frame larger than that then reaches its
+// first packets' ws-frame-part events after they were handed over. A
+// closed connection is handed over two seconds (capture time) after its
+// last packet, so that a late retransmission still finds it.
+//
+// Frame and message indexes and connection IDs count as in a Result.
+// Records point into the annotator's objects (a Packet's Conn, a Frame's
+// Message): read them, but do not change them, and expect a Connection
+// seen through a packet to change until its own record comes.
+//
+// A new layer (TLS, an application protocol over WebSocket) plugs in as
+// the WebSocket reader does: it takes the bytes of one direction from
+// flow (annotate/flow.go), labels byte ranges with flow.place, attaches
+// facts as events to the packet being annotated (or to the packets the
+// bytes came from, which stay held while its state refers to them: list
+// them in connState.oldestPinned), and adds its own Record kind if its
+// objects outlive a packet. Its event kinds go into the table below and
+// into every message catalog.
 //
 // # Connections and streams
 //
@@ -128,6 +175,8 @@
 //	                              wire_size, utf8_valid and json (text messages), truncated,
 //	                              incomplete, close_code, close_code_name, close_reason
 //	ws-size-cap                   message, cap: decompression stopped at the size cap
+//	ws-memory-cap                 message, cap, kept: the content kept of all messages
+//	                              reached Options.MaxRetained; this one keeps kept bytes
 //	ws-relay                      message, relay_of (index), of_packet, of_connection,
 //	                              of_from, delay_us: the server sent the same payload on
 //	                              another connection shortly before
@@ -196,7 +245,10 @@
 //
 // Everything from the wire is hostile: no buffer grows with a length field
 // before the bytes arrive; each message keeps at most Options.MaxMessageSize
-// bytes (decompression stops there and the message reports it), each
-// direction holds at most Options.MaxReassembly out-of-order bytes and an
-// HTTP head at most Options.MaxHTTPHead bytes.
+// bytes (decompression stops there and the message reports it), all
+// messages together at most Options.MaxRetained (256 MiB; a message past
+// it keeps what fits and reports it), each direction holds at most
+// Options.MaxReassembly out-of-order bytes and an HTTP head at most
+// Options.MaxHTTPHead bytes. Every step costs amortised constant time per
+// event, frame and segment (BenchmarkGrowth grows each tenfold).
 package annotate

@@ -67,3 +67,48 @@ func ExampleAnnotator() {
 	// packet 50 ends a fragmented message
 	// 31 frames, 29 messages
 }
+
+// A streaming Annotator hands over each fact once final and forgets it:
+// memory stays the size of what is open, however long the capture.
+func ExampleOptions_emit() {
+	r, err := capture.OpenFile("../testdata/workerman-chat.pcap")
+	if err != nil {
+		panic(err)
+	}
+	defer r.Close()
+	count := map[annotate.RecordKind]int{}
+	a := annotate.New(annotate.Options{Location: time.UTC, Emit: func(rec annotate.Record) error {
+		count[rec.Kind]++
+		switch rec.Kind {
+		case annotate.RecordMessage:
+			m := rec.Message
+			if m.RelayOf != nil {
+				fmt.Printf("message %d (packet %d) relays message %d\n", m.Index, m.Packet, m.RelayOf.Index)
+			}
+		case annotate.RecordConnection:
+			c := rec.Connection
+			fmt.Printf("connection %d: %d packets, teardown %q\n", c.ID, c.Packets, c.Teardown)
+		}
+		return nil
+	}})
+	for {
+		p, err := r.Next()
+		if err != nil {
+			break
+		}
+		if _, err := a.Add(p); err != nil {
+			panic(err)
+		}
+	}
+	a.Finish()
+	if err := a.Err(); err != nil {
+		panic(err)
+	}
+	fmt.Println(count[annotate.RecordPacket], "packets,", count[annotate.RecordFrame], "frames,", count[annotate.RecordMessage], "messages")
+	// Output:
+	// message 7 (packet 24) relays message 6
+	// message 10 (packet 29) relays message 9
+	// connection 1: 15 packets, teardown ""
+	// connection 2: 15 packets, teardown ""
+	// 30 packets, 11 frames, 11 messages
+}

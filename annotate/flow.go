@@ -164,10 +164,7 @@ func (f *flow) finish() {
 		return
 	}
 	f.done = true
-	var last *PacketInfo
-	if n := len(f.cs.a.res.Packets); n > 0 {
-		last = f.cs.a.res.Packets[n-1]
-	}
+	last := f.cs.a.last
 	if f.mode == modeHold {
 		f.release(false, last)
 	}

@@ -6,16 +6,36 @@ import "slices"
 // returns a reference to the event so that the caller can add to its
 // parameters later.
 func (pi *PacketInfo) add(kind string, p Params) eventRef {
-	pi.Events = append(pi.Events, Event{Kind: kind, Params: fit(p)})
-	pi.Phase = choosePhase(pi)
+	pi.addEvent(Event{Kind: kind, Params: p})
 	return eventRef{pi, len(pi.Events) - 1}
 }
 
-// addEvent appends a full event (with frame or message pointers).
+// addEvent appends a full event (with frame or message pointers) and
+// brings the packet's phase up to date in constant time: only the new
+// event can become the one that decides the phase.
 func (pi *PacketInfo) addEvent(e Event) {
 	e.Params = fit(e.Params)
 	pi.Events = append(pi.Events, e)
-	pi.Phase = choosePhase(pi)
+	i := len(pi.Events) - 1
+	if r := phaseRank(&pi.Events[i]); r >= 0 && (pi.phaseBy == 0 || r < phaseRank(&pi.Events[pi.phaseBy-1])) {
+		pi.phaseBy = int32(i + 1)
+	}
+	pi.Phase = pi.currentPhase()
+}
+
+// currentPhase returns the phase the packet's deciding event calls for,
+// read with its parameters as they are now.
+func (pi *PacketInfo) currentPhase() Phase {
+	if pi.Conn == nil {
+		return PhaseOther
+	}
+	if pi.phaseBy > 0 {
+		return eventPhase(&pi.Events[pi.phaseBy-1])
+	}
+	if pi.PayloadLength > 0 {
+		return PhaseTCPData
+	}
+	return PhaseAck
 }
 
 // fit returns p without spare room: the events of a capture are kept to
@@ -70,54 +90,73 @@ var phaseOrder = []struct {
 	{"ack", PhaseAck},
 }
 
-// choosePhase returns the phase the packet's events call for.
-func choosePhase(pi *PacketInfo) Phase {
+// rankOf maps an event kind to its position in phaseOrder.
+var rankOf = func() map[string]int {
+	m := make(map[string]int, len(phaseOrder))
+	for i, o := range phaseOrder {
+		m[o.kind] = i
+	}
+	return m
+}()
+
+// phaseRank returns the position of the event's kind in phaseOrder, or -1
+// when the event does not decide phases (a repeated SYN stays a handshake
+// step, so its retransmission event does not count).
+func phaseRank(e *Event) int {
+	r, ok := rankOf[e.Kind]
+	if !ok || (e.Kind == "tcp-retransmission" && e.Bool("syn")) {
+		return -1
+	}
+	return r
+}
+
+// eventPhase returns the phase a deciding event calls for.
+func eventPhase(e *Event) Phase {
+	switch e.Kind {
+	case "http-partial":
+		if e.String("message") == "response" {
+			return PhaseHTTPResponse
+		}
+		return PhaseHTTPRequest
+	case "ws-frame-part":
+		if e.Bool("control") {
+			return PhaseWSControl
+		}
+		return PhaseWSData
+	}
+	return phaseOrder[rankOf[e.Kind]].phase
+}
+
+// choosePhase returns the phase the packet's events call for, looking at
+// every event: for a packet whose events were not added one by one.
+func choosePhase(pi *PacketInfo) Phase { return scanPhase(pi, false) }
+
+// contentPhase is the phase a packet has for what it carries, leaving out
+// how it travelled (retransmitted, out of order): what an ACK of its bytes
+// acknowledges.
+func contentPhase(pi *PacketInfo) Phase { return scanPhase(pi, true) }
+
+// scanPhase finds the deciding event among all of the packet's events;
+// content leaves out retransmission and reordering.
+func scanPhase(pi *PacketInfo, content bool) Phase {
 	if pi.Conn == nil {
 		return PhaseOther
 	}
-	for _, o := range phaseOrder {
-		for _, e := range pi.Events {
-			if e.Kind != o.kind {
-				continue
-			}
-			switch e.Kind {
-			case "http-partial":
-				if e.String("message") == "response" {
-					return PhaseHTTPResponse
-				}
-				return PhaseHTTPRequest
-			case "ws-frame-part":
-				if e.Bool("control") {
-					return PhaseWSControl
-				}
-				return PhaseWSData
-			case "tcp-retransmission":
-				if e.Bool("syn") {
-					continue // a repeated SYN stays a handshake step
-				}
-			}
-			return o.phase
+	best, bestRank := -1, len(phaseOrder)
+	for i := range pi.Events {
+		e := &pi.Events[i]
+		if content && (e.Kind == "tcp-retransmission" || e.Kind == "tcp-out-of-order") {
+			continue
 		}
+		if r := phaseRank(e); r >= 0 && r < bestRank {
+			best, bestRank = i, r
+		}
+	}
+	if best >= 0 {
+		return eventPhase(&pi.Events[best])
 	}
 	if pi.PayloadLength > 0 {
 		return PhaseTCPData
 	}
 	return PhaseAck
-}
-
-// contentPhase is the phase a packet has for what it carries, leaving out
-// how it travelled (retransmitted, out of order): what an ACK of its bytes
-// acknowledges.
-func contentPhase(pi *PacketInfo) Phase {
-	saved := pi.Events
-	kept := make([]Event, 0, len(saved))
-	for _, e := range saved {
-		if e.Kind != "tcp-retransmission" && e.Kind != "tcp-out-of-order" {
-			kept = append(kept, e)
-		}
-	}
-	pi.Events = kept
-	ph := choosePhase(pi)
-	pi.Events = saved
-	return ph
 }

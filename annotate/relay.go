@@ -113,23 +113,37 @@ const minShared = 128
 // hold one copy of it between them.
 type sharedData struct {
 	byHash map[uint64][]byte
+	bytes  int // the bytes byHash holds
 }
 
-// share returns data, or an earlier message's equal data with the same
-// hash key.
-func (s *sharedData) share(data []byte, key uint64) []byte {
+// maxSharedBytes bounds the content sharedData remembers; past it, it
+// starts afresh.
+const maxSharedBytes = 16 << 20
+
+// lookup returns an earlier message's data equal to data, with the same
+// hash key, if there is one.
+func (s *sharedData) lookup(data []byte, key uint64) ([]byte, bool) {
 	if len(data) < minShared {
-		return data
+		return nil, false
 	}
-	if old, ok := s.byHash[key]; ok {
-		if bytes.Equal(old, data) {
-			return old
-		}
-		return data
+	if old, ok := s.byHash[key]; ok && bytes.Equal(old, data) {
+		return old, true
 	}
-	if s.byHash == nil {
-		s.byHash = map[uint64][]byte{}
+	return nil, false
+}
+
+// store remembers data for later messages to share, unless a different
+// content holds its key.
+func (s *sharedData) store(data []byte, key uint64) {
+	if len(data) < minShared {
+		return
+	}
+	if _, ok := s.byHash[key]; ok {
+		return
+	}
+	if s.byHash == nil || s.bytes+len(data) > maxSharedBytes {
+		s.byHash, s.bytes = map[uint64][]byte{}, 0
 	}
 	s.byHash[key] = data
-	return data
+	s.bytes += len(data)
 }

@@ -343,6 +343,10 @@ type PacketInfo struct {
 	HasTCP           bool
 	TCPFlags         decode.TCPFlags
 	LinkHeaderLength uint16
+
+	// phaseBy is 1 + the index of the event that decides Phase, 0 when
+	// none does.
+	phaseBy int32
 }
 
 // Event returns the first event of the given kind, and whether there is one.
@@ -432,6 +436,9 @@ type Message struct {
 	Incomplete bool
 	// CapHit reports that decompression stopped at the size cap.
 	CapHit bool
+	// RetainCapHit reports that Data was cut because the content kept of
+	// all messages reached Options.MaxRetained.
+	RetainCapHit bool
 	// Text reports an opcode-1 message whose data is valid UTF-8; JSON that
 	// the data is a JSON value.
 	Text, ValidUTF8, JSON bool
@@ -446,6 +453,8 @@ type Message struct {
 	Relays  []*Message
 	// Faults are the protocol faults the message shows.
 	Faults []string
+
+	counted int64 // bytes of Data counted against Options.MaxRetained
 }
 
 // OpcodeName returns the name of the message's opcode.

@@ -180,7 +180,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	}
 
 	fr := &Frame{
-		Index:         len(a.res.Frames),
+		Index:         a.nFrames,
 		Conn:          cs.c,
 		From:          f.role,
 		Packet:        cur.Number,
@@ -202,7 +202,10 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	} else {
 		fr.FirstPacket = cur.Number
 	}
-	a.res.Frames = append(a.res.Frames, fr)
+	a.nFrames++
+	if a.emit == nil {
+		a.res.Frames = append(a.res.Frames, fr)
+	}
 	if cur.Number == fr.Packet {
 		cur.Frames = append(cur.Frames, fr)
 	}
@@ -347,7 +350,7 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	cs := f.cs
 	a := cs.a
 	m := &Message{
-		Index:       len(a.res.Messages),
+		Index:       a.nMessages,
 		Conn:        cs.c,
 		From:        f.role,
 		Packet:      cur.Number,
@@ -385,7 +388,11 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	for _, fr := range frames {
 		fr.Message = m
 	}
-	a.res.Messages = append(a.res.Messages, m)
+	a.nMessages++
+	if a.emit == nil {
+		a.res.Messages = append(a.res.Messages, m)
+	}
+
 	cur.Messages = append(cur.Messages, m)
 
 	p := Params{
@@ -426,10 +433,21 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	if m.CapHit && m.Compressed {
 		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})
 	}
-	if !websocket.Opcode(m.Opcode).IsControl() && !m.Incomplete {
-		key := a.relay.hash(m)
-		m.Data = a.shared.share(m.Data, key)
+	shareable := !websocket.Opcode(m.Opcode).IsControl() && !m.Incomplete
+	shared := false
+	var key uint64
+	if shareable {
+		key = a.relay.hash(m)
+		if d, ok := a.shared.lookup(m.Data, key); ok {
+			m.Data, shared = d, true
+		}
 		a.relay.add(m, key, cur)
+	}
+	kept, hit := a.retain(m, shared)
+	if hit {
+		cur.addEvent(Event{Kind: "ws-memory-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxRetained}, {"kept", int64(kept)}}, Message: m})
+	} else if shareable && !shared {
+		a.shared.store(m.Data, key)
 	}
 }
 

@@ -88,3 +88,23 @@ func (p *Packet) LinkType() LinkType { return p.Interface.LinkType }
 type Source interface {
 	Next() (*Packet, error)
 }
+
+// SecretsTLSKeyLog is the secrets type of a Decryption Secrets Block that
+// holds a TLS key log in the NSS format ("TLSK"), as editcap
+// --inject-secrets tls,FILE writes it.
+const SecretsTLSKeyLog uint32 = 0x544c534b
+
+// Secrets is the content of one pcapng Decryption Secrets Block: the keys
+// that decrypt some of the capture's traffic.
+type Secrets struct {
+	Type uint32 // what the data is, e.g. SecretsTLSKeyLog
+	Data []byte
+}
+
+// SecretsSource is a Source that may also carry decryption secrets, as a
+// pcapng file's Decryption Secrets Blocks do.
+type SecretsSource interface {
+	Source
+	// Secrets returns the secrets met so far.
+	Secrets() []Secrets
+}

@@ -22,6 +22,7 @@ const (
 	blockPacketObsolete = 0x00000002
 	blockSimplePacket   = 0x00000003
 	blockEnhancedPacket = 0x00000006
+	blockSecrets        = 0x0000000a
 	byteOrderMagic      = 0x1a2b3c4d
 )
 
@@ -149,9 +150,16 @@ func (r *Reader) nextNg() (*Packet, error) {
 			}
 		case blockEnhancedPacket, blockSimplePacket, blockPacketObsolete:
 			return r.readPacketBlock(start, btype, body)
+		case blockSecrets:
+			if err := r.readSecrets(start, body); err != nil {
+				return nil, err
+			}
+			if err := r.readTrailer(start, btype, length, 0); err != nil {
+				return nil, err
+			}
 		default:
-			// Interface Statistics, Name Resolution, Decryption Secrets,
-			// custom and unknown blocks: skipped.
+			// Interface Statistics, Name Resolution, custom and unknown
+			// blocks: skipped.
 			if err := r.skip(int64(body), blockName(btype)); err != nil {
 				return nil, r.errorAt(0, start, cutBlock(err, 8, int64(length)))
 			}
@@ -202,6 +210,8 @@ func blockName(btype uint32) string {
 		return "Interface Statistics Block"
 	case blockEnhancedPacket:
 		return "Enhanced Packet Block"
+	case blockSecrets:
+		return "Decryption Secrets Block"
 	}
 	return fmt.Sprintf("block of type %#x", btype)
 }
@@ -389,4 +399,24 @@ func (r *Reader) readPacketBlock(start int64, btype uint32, bodyLen int) (*Packe
 	}
 	r.count = num
 	return p, nil
+}
+
+// readSecrets reads the body of a Decryption Secrets Block: secrets type,
+// secrets length, the secrets, padding, options (skipped).
+func (r *Reader) readSecrets(start int64, bodyLen int) error {
+	const what = "Decryption Secrets Block"
+	if bodyLen < 8 {
+		return r.errorAt(0, start, fmt.Errorf("%s: body of %d bytes is shorter than its 8-byte header", what, bodyLen))
+	}
+	b, err := r.readPacketBytes(bodyLen, what)
+	if err != nil {
+		return r.errorAt(0, start, cutBlock(err, 8, int64(bodyLen)+12))
+	}
+	order := r.ng.order
+	typ, n := order.Uint32(b[0:4]), order.Uint32(b[4:8])
+	if uint64(n) > uint64(bodyLen-8) {
+		return r.errorAt(0, start, fmt.Errorf("%s: secrets length %d is more than the block's %d bytes", what, n, bodyLen-8))
+	}
+	r.secrets = append(r.secrets, Secrets{Type: typ, Data: b[8 : 8+n : 8+n]})
+	return nil
 }

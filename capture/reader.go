@@ -64,6 +64,8 @@ type Reader struct {
 
 	pcap pcapState
 	ng   ngState
+
+	secrets []Secrets // of the Decryption Secrets Blocks read so far
 }
 
 var _ Source = (*Reader)(nil)
@@ -123,6 +125,11 @@ func (r *Reader) Close() error {
 // (nanosecond timestamps) or "pcapng", followed by "+gzip" when the file is
 // gzip-compressed.
 func (r *Reader) Format() string { return r.format }
+
+// Secrets returns the contents of the pcapng Decryption Secrets Blocks
+// read so far, in file order. Writers put them before the packets they
+// decrypt, so they are known by the time those packets are read.
+func (r *Reader) Secrets() []Secrets { return slices.Clip(r.secrets) }
 
 // Interfaces returns the interfaces described so far: the one of a pcap
 // file, or those of the Interface Description Blocks of a pcapng file read

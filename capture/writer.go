@@ -108,6 +108,24 @@ func (w *NgWriter) WritePacket(p *Packet) error {
 	return nil
 }
 
+// WriteSecrets writes a Decryption Secrets Block of type typ (such as
+// SecretsTLSKeyLog) holding data. Readers apply it to the packets after it,
+// so write it before them.
+func (w *NgWriter) WriteSecrets(typ uint32, data []byte) error {
+	if len(data) > maxBlock-32 {
+		return fmt.Errorf("pcapng: %d bytes of secrets is over the limit of %d", len(data), maxBlock-32)
+	}
+	b := w.begin(blockSecrets)
+	b = le.AppendUint32(b, typ)
+	b = le.AppendUint32(b, uint32(len(data)))
+	b = append(b, data...)
+	w.buf = w.end(b)
+	if _, err := w.w.Write(w.buf); err != nil {
+		return fmt.Errorf("pcapng: writing decryption secrets: %w", err)
+	}
+	return nil
+}
+
 // WriteInterface writes the Interface Description Block of ifc now, unless
 // it was written already. WritePacket writes it on its interface's first
 // packet; calling WriteInterface first makes even a file that ends up with no

@@ -48,6 +48,9 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	if opts.Lang == "" {
 		opts.Lang = "en"
 	}
+	if err := checkIDPrefix(opts.IDPrefix); err != nil {
+		return nil, err
+	}
 	cat, err := LoadCatalog(opts.Lang, opts.Templates)
 	if err != nil {
 		return nil, err
@@ -62,6 +65,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
 	}
+	b.page.Fragment, b.page.IDPrefix = opts.Fragment, opts.IDPrefix
 	for _, k := range cat.Keys() {
 		if strings.HasPrefix(k, "ui.label.") || k == "ui.pcapng.redacted" {
 			b.page.labels[k] = b.text(k, nil)
@@ -185,13 +189,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	o := b.opts
-	switch {
-	case o.First > 0 && pi.Number < o.First, o.Last > 0 && pi.Number > o.Last:
-		return false
-	case o.Conn > 0 && (pi.Conn == nil || pi.Conn.ID != o.Conn):
-		return false
-	case o.Filter != nil && !o.Filter(pi):
+	if !b.opts.Selects(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -1087,118 +1085,6 @@ func (b *builder) summary() {
 	if !b.opts.NoRedact {
 		pg.Notes = append(pg.Notes, b.text("ui.note.redact-page", map[string]any{"Names": Wire(strings.Join(b.redacted, ", ")), "Any": len(b.redacted) > 0}))
 	}
-}
-
-// diagram draws the sequence diagram of the packets shown.
-func (b *builder) diagram() {
-	pg := b.page
-	if len(pg.Packets) == 0 {
-		return
-	}
-	d := &Diagram{}
-	index := map[netip.AddrPort]int{}
-	clients, servers := b.ends()
-	// Clients around the servers: the first on the left, the others on
-	// the right.
-	var ends []netip.AddrPort
-	if len(clients) > 0 {
-		ends = append(ends, clients[0])
-	}
-	ends = append(ends, servers...)
-	if len(clients) > 1 {
-		ends = append(ends, clients[1:]...)
-	}
-	isClient := make(map[netip.AddrPort]bool, len(clients))
-	for _, c := range clients {
-		isClient[c] = true
-	}
-	clientName, serverName := PlainText(b.client.String()), PlainText(b.server.String())
-	for i, e := range ends {
-		client := isClient[e]
-		name := serverName
-		if client {
-			name = clientName
-		}
-		d.Participants = append(d.Participants, Participant{Name: name, Detail: e.String(), Client: client})
-		index[e] = i
-	}
-	light := 0
-	for _, pi := range b.selectedInfo {
-		if pi.Phase == annotate.PhaseAck || pi.Phase == annotate.PhaseWindowUpdate {
-			light++
-		}
-	}
-	skipLight := len(b.selectedInfo) > 40 && light > 0
-	const maxArrows = 80
-	for _, pi := range b.selectedInfo {
-		c := pi.Conn
-		if c == nil {
-			d.Omitted++
-			continue
-		}
-		isLight := pi.Phase == annotate.PhaseAck || pi.Phase == annotate.PhaseWindowUpdate
-		if isLight && skipLight || len(d.Arrows) >= maxArrows {
-			d.Omitted++
-			continue
-		}
-		from, to := c.End(pi.From), c.End(pi.From.Peer())
-		d.Arrows = append(d.Arrows, Arrow{From: index[from], To: index[to], Packet: pi.Number, Ref: "p" + strconv.Itoa(pi.Number), Label: b.arrowLabel(pi), Light: isLight})
-	}
-	if d.Omitted > 0 {
-		d.Note = b.text("ui.diagram.omitted", map[string]any{"Omitted": d.Omitted, "Acks": skipLight})
-	}
-	if len(d.Arrows) > 0 {
-		pg.Diagram = d
-	}
-}
-
-// arrowLabel is the short plain-text label of a packet in the diagram.
-func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
-	flags := ""
-	if f, ok := tcpFlags(pi); ok {
-		flags = b.flags(f)
-	}
-	var parts []string
-	for _, e := range pi.Events {
-		switch e.Kind {
-		case "ws-upgrade-request", "http-request":
-			if e.Bool("part") {
-				continue
-			}
-			path := e.String("path")
-			if !b.opts.NoRedact {
-				path, _ = RedactTarget(path)
-			}
-			parts = append(parts, e.String("method")+" "+path)
-		case "ws-upgrade-response", "http-response":
-			if e.Bool("part") {
-				continue
-			}
-			parts = append(parts, strconv.Itoa(int(e.Int("status")))+" "+e.String("reason"))
-		case "ws-message":
-			if m := e.Message; m != nil {
-				label := PlainText(b.opcodeName(int(m.Opcode)))
-				switch {
-				case m.Opcode == 8:
-					label += fmt.Sprintf(" %d", m.CloseCode)
-				case m.Opcode < 8 && messageIsText(m):
-					label += " " + cutRunes(m.Data, 28)
-				}
-				parts = append(parts, label)
-			}
-		}
-	}
-	if len(parts) == 0 {
-		for _, e := range pi.Events {
-			if (e.Kind == "ws-data" || e.Kind == "ws-control") && e.Frame != nil {
-				parts = append(parts, PlainText(b.opcodeName(int(e.Frame.Opcode)))+" …")
-			}
-		}
-	}
-	if len(parts) == 0 {
-		return flags
-	}
-	return strings.Join(parts, "; ")
 }
 
 // cutRunes returns the text of data (valid UTF-8) on one line, its spaces

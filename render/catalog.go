@@ -48,6 +48,9 @@ func LoadCatalog(lang, dir string) (*Catalog, error) {
 		return nil, err
 	}
 	if dir != "" {
+		if err := CheckTemplates(dir); err != nil {
+			return nil, err
+		}
 		over, err := readMessagesFS(os.DirFS(dir), name)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):

@@ -54,12 +54,17 @@ const (
 	FormatMarkdown Format = "md"
 	FormatHTML     Format = "html"
 	FormatJSON     Format = "json"
+	FormatJSONL    Format = "jsonl" // JSON lines: one record per line
 	FormatText     Format = "text"
 	FormatPcapng   Format = "pcapng"
 )
 
+// Streams reports whether the format is written record by record while
+// the capture is read (json, jsonl), rather than from a whole page.
+func (f Format) Streams() bool { return f == FormatJSON || f == FormatJSONL }
+
 // ParseFormat returns the format that a --format value names: md (or
-// markdown), html, json, text (or txt) or pcapng.
+// markdown), html, json, jsonl (or ndjson), text (or txt) or pcapng.
 func ParseFormat(s string) (Format, error) {
 	switch strings.ToLower(s) {
 	case "md", "markdown":
@@ -68,16 +73,18 @@ func ParseFormat(s string) (Format, error) {
 		return FormatHTML, nil
 	case "json":
 		return FormatJSON, nil
+	case "jsonl", "ndjson":
+		return FormatJSONL, nil
 	case "text", "txt":
 		return FormatText, nil
 	case "pcapng":
 		return FormatPcapng, nil
 	}
-	return "", fmt.Errorf("render: unknown format %q (want md, html, json, text or pcapng)", s)
+	return "", fmt.Errorf("render: unknown format %q (want md, html, json, jsonl, text or pcapng)", s)
 }
 
 // FormatForPath returns the format that an output file's extension calls
-// for (.md, .markdown, .html, .htm, .json, .txt, .pcapng), and false when
+// for (.md, .markdown, .html, .htm, .json, .jsonl, .ndjson, .txt, .pcapng), and false when
 // the extension names none.
 func FormatForPath(path string) (Format, bool) {
 	ext := strings.TrimPrefix(filepath.Ext(path), ".")
@@ -121,6 +128,26 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// Fragment asks the HTML writer for the trace alone, to go inside
+	// another page: no <html>, <head> or <body> (and so no
+	// Content-Security-Policy, which only a document can carry).
+	Fragment bool
+	// IDPrefix goes in front of every id of the HTML page and of every
+	// link to one, so that several traces can share a page. It may hold
+	// ASCII letters, digits, '-' and '_', and must start with a letter.
+	IDPrefix string
+}
+
+// checkIDPrefix reports whether p is a usable Options.IDPrefix.
+func checkIDPrefix(p string) error {
+	for i, c := range p {
+		letter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if letter || i > 0 && (c >= '0' && c <= '9' || c == '-' || c == '_') {
+			continue
+		}
+		return fmt.Errorf("render: id prefix %q: want ASCII letters, digits, - and _, starting with a letter", p)
+	}
+	return nil
 }
 
 func (o Options) maxBytes() int {

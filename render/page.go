@@ -41,6 +41,14 @@ type Page struct {
 	Notes []string
 	// Generator names the program, for the HTML meta tag.
 	Generator string
+	// Fragment and IDPrefix are [Options.Fragment] and
+	// [Options.IDPrefix], for the HTML writer.
+	Fragment bool
+	IDPrefix string
+	// Secrets are decryption secrets (a TLS key log) that WritePcapng
+	// writes in Decryption Secrets Blocks before the packets, so that the
+	// file decrypts by itself. No other writer shows them.
+	Secrets []capture.Secrets
 
 	labels      map[string]string
 	templates   string

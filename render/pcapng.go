@@ -17,6 +17,8 @@ import (
 // Secrets are redacted in the packet data too, unless the page was built
 // with Options.NoRedact; the section comment says so, since the TCP
 // checksums of those packets no longer match.
+//
+// The page's Secrets come first, each in a Decryption Secrets Block.
 func WritePcapng(w io.Writer, p *Page) error {
 	comment := "wstrace: " + PlainText(p.Title)
 	if p.redactedAny {
@@ -25,6 +27,11 @@ func WritePcapng(w io.Writer, p *Page) error {
 	nw, err := capture.NewNgWriter(w, capture.NgWriterOptions{Application: p.Generator, Comment: comment})
 	if err != nil {
 		return fmt.Errorf("render: %w", err)
+	}
+	for _, sec := range p.Secrets {
+		if err := nw.WriteSecrets(sec.Type, sec.Data); err != nil {
+			return fmt.Errorf("render: %w", err)
+		}
 	}
 	for _, pk := range p.Packets {
 		if pk.captured == nil {

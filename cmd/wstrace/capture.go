@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/capture/live"
+	"github.com/wstrace/wstrace/internal/outfile"
 	"github.com/wstrace/wstrace/render/tcpdump"
 )
 
@@ -28,7 +30,8 @@ type captureFlags struct {
 	untilClose bool
 	snapLen    int
 	follow     bool
-	ascii      bool
+	verbose    int
+	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
 }
 
@@ -48,7 +51,7 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runCapture(ctx, c.OutOrStdout(), c.ErrOrStderr(), f, strings.Join(args, " "))
+			return runCapture(ctx, stop, c.OutOrStdout(), c.ErrOrStderr(), f, strings.Join(args, " "))
 		},
 	}
 	fl := c.Flags()
@@ -59,12 +62,18 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	fl.BoolVar(&f.untilClose, "until-close", false, "stop once every TCP connection that began has closed")
 	fl.IntVarP(&f.snapLen, "snapshot-length", "s", 0, "keep at most `N` bytes of each packet (default 262144)")
 	fl.BoolVar(&f.follow, "follow", false, "print each packet's annotation while capturing")
-	fl.BoolVarP(&f.ascii, "ascii", "A", false, "with printed packets, add the ASCII dump as tcpdump -A")
+	f.print.registerPrint(fl, "hex-dump")
+	fl.CountVarP(&f.verbose, "verbose", "v", "tcpdump's -v: not supported (wstrace prints packets as tcpdump does without -v)")
 	f.page.register(fl)
+	fl.SortFlags = false
+	registerCompletions(c)
 	return c
 }
 
-func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, expr string) error {
+// runCapture captures until a stop condition or until ctx is done (an
+// interrupt); stop ends the capture's signal handling, so that the page
+// rendered after an interrupt can itself be interrupted.
+func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f captureFlags, expr string) error {
 	if f.iface == "" {
 		return usageError{errors.New("capture needs an interface: -i lo, -i any or -i IFACE")}
 	}
@@ -76,6 +85,15 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 		return usageError{err}
 	}
 	if err := f.page.check(); err != nil {
+		return err
+	}
+	if err := checkOutputs(f.write, f.page.output); err != nil {
+		return err
+	}
+	if f.write == "-" && f.follow {
+		return usageError{errors.New("-w - and --follow would both write to standard output: give -w FILE")}
+	}
+	if err := f.checkPrinting(); err != nil {
 		return err
 	}
 	opts := live.Options{Interface: f.iface, SnapLen: f.snapLen}
@@ -91,19 +109,32 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 	fmt.Fprintf(stderr, "wstrace: capturing on %s (%s)\n", f.iface, h.Interface().LinkType)
 
 	pcapPath := f.write
-	if pcapPath == "" && f.page.output != "" {
-		// Keep the packets beside the page, so that nothing captured is lost.
-		pcapPath = strings.TrimSuffix(f.page.output, pathExt(f.page.output)) + ".pcapng"
+	if pcapPath == "" && f.page.output != "" && f.page.output != "-" {
+		// Keep the packets beside the page, so that nothing captured is
+		// lost, in a file of a fresh name: the user named only the page.
+		pcapPath = besidePage(stderr, f.page.output)
 	}
 	var sink live.PacketWriter = discard{}
 	var file *os.File
-	if pcapPath != "" {
+	switch pcapPath {
+	case "":
+	case "-":
+		// tcpdump's -w -: the pcapng goes to standard output, as it
+		// arrives, for a pipe into tshark -r - or tcpdump -r -.
+		file, _ = stdout.(*os.File)
+		if file == nil {
+			h.Close()
+			return errors.New("-w -: standard output is not a file")
+		}
+	default:
 		file, err = os.Create(pcapPath)
 		if err != nil {
 			h.Close()
 			return err
 		}
 		defer file.Close()
+	}
+	if file != nil {
 		ng, err := capture.NewNgWriter(file, capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
 		if err != nil {
 			h.Close()
@@ -128,7 +159,7 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 		}
 		rec.OnPacket = follower.add
 	case pcapPath == "":
-		printer := tcpdump.NewPrinter(stdout, tcpdump.Options{ASCII: f.ascii})
+		printer := tcpdump.NewPrinter(stdout, f.print.printerOptions())
 		rec.OnPacket = func(p *capture.Packet) {
 			printer.Print(p, decode.Decode(p.LinkType(), p.Data, p.Length))
 		}
@@ -137,19 +168,108 @@ func runCapture(ctx context.Context, stdout, stderr io.Writer, f captureFlags, e
 	if st, err := h.Stats(); err == nil {
 		fmt.Fprintf(stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n", n, st.Received, st.Dropped)
 	}
-	if file != nil {
+	if file != nil && pcapPath != "-" {
 		if err := file.Sync(); err != nil && recErr == nil {
 			recErr = err
 		}
 		fmt.Fprintf(stderr, "wstrace: wrote %d packets to %s\n", n, pcapPath)
 	}
+	if recErr == nil && file != nil && f.page.keylog != "" {
+		secrets, err := f.page.keyLogSecrets()
+		if err == nil {
+			file.Close()
+			err = embedSecrets(pcapPath, secrets)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: embedding the key log: %w", pcapPath, err)
+		}
+		fmt.Fprintf(stderr, "wstrace: embedded the key log %s in %s\n", f.page.keylog, pcapPath)
+		// The page reads the secrets from the file.
+		f.page.keylog = ""
+	}
 	if recErr != nil {
 		return recErr
 	}
 	if f.page.output != "" {
-		return renderFile(stdout, nil, pcapPath, f.page, "")
+		return renderAfterCapture(ctx, stop, stdout, stderr, pcapPath, f.page, "wstrace")
 	}
 	return nil
+}
+
+// renderAfterCapture writes the page of a finished capture, saying so when
+// an interrupt stopped the capture, and lets another interrupt stop the
+// rendering (the pcapng file is complete already).
+func renderAfterCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, pcapPath string, f pageFlags, prefix string) error {
+	if ctx.Err() != nil {
+		fmt.Fprintf(stderr, "%s: capture stopped; %s is complete. Writing the page %s (interrupt again to stop)\n", prefix, pcapPath, f.output)
+	} else {
+		fmt.Fprintf(stderr, "%s: writing the page %s\n", prefix, f.output)
+	}
+	stop()
+	rctx, rstop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer rstop()
+	err := renderFile(rctx, stdout, nil, pcapPath, f, "")
+	if errors.Is(err, errInterrupted) {
+		return fmt.Errorf("%w; the packets are in %s (wstrace render %s)", err, pcapPath, pcapPath)
+	}
+	return err
+}
+
+// checkPrinting says when tcpdump's printing flags cannot apply: they
+// shape the packets printed without -w, -o and --follow.
+func (f captureFlags) checkPrinting() error {
+	if f.verbose > 0 {
+		return usageError{errors.New("-v: wstrace prints packets as tcpdump does without -v; the page (-o) is the detailed view")}
+	}
+	if f.print.times > 5 {
+		return usageError{errors.New("-t may be given at most five times (-ttttt)")}
+	}
+	given := f.print.printing()
+	switch {
+	case given == "":
+	case f.follow:
+		return usageError{fmt.Errorf("%s: --follow prints each packet in the page's classic style (a comment, then the packet as tcpdump -A prints it); drop %s", given, given)}
+	case f.write != "" || f.page.output != "":
+		return usageError{fmt.Errorf("%s: with -w or -o no packet is printed; print them with 'wstrace dump %s FILE' afterwards", given, given)}
+	}
+	return nil
+}
+
+// checkOutputs checks, before anything is captured, that the page (-o)
+// can be written and is not the packets' file (-w).
+func checkOutputs(write, output string) error {
+	if output == "" || output == "-" {
+		return nil
+	}
+	if write == "-" {
+		return usageError{errors.New("-w - writes the packets to standard output, but -o needs them in a file to explain them: give -w FILE")}
+	}
+	if write != "" {
+		if filepath.Clean(write) == filepath.Clean(output) {
+			return usageError{fmt.Errorf("-w and -o both name %s: the page would replace the packets", output)}
+		}
+		if err := outfile.Check(output, write); err != nil {
+			return usageError{err}
+		}
+	}
+	probe, err := outfile.Create(output)
+	if err != nil {
+		return err
+	}
+	probe.Abort()
+	return nil
+}
+
+// besidePage returns the name of the pcapng file kept beside the page
+// output: the page's name with the extension .pcapng, or when that file
+// exists (or is the page itself), a fresh name, said on stderr.
+func besidePage(stderr io.Writer, output string) string {
+	want := strings.TrimSuffix(output, filepath.Ext(output)) + ".pcapng"
+	got := outfile.Fresh(want, output)
+	if got != want {
+		fmt.Fprintf(stderr, "wstrace: %s exists (or is the page); keeping the packets in %s\n", want, got)
+	}
+	return got
 }
 
 // discard is a live.PacketWriter that keeps nothing.

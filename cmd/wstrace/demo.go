@@ -16,6 +16,7 @@ import (
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/live"
 	"github.com/wstrace/wstrace/demo"
+	"github.com/wstrace/wstrace/internal/outfile"
 )
 
 type demoFlags struct {
@@ -26,6 +27,7 @@ type demoFlags struct {
 	pause    time.Duration
 	iface    string
 	write    string
+	named    bool // the user gave -w
 	page     pageFlags
 }
 
@@ -47,7 +49,8 @@ private user and network namespace where that is allowed.`,
 		RunE: func(c *cobra.Command, _ []string) error {
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			return runDemo(ctx, c.OutOrStdout(), c.ErrOrStderr(), f)
+			f.named = c.Flags().Changed("write")
+			return runDemo(ctx, stop, c.OutOrStdout(), c.ErrOrStderr(), f)
 		},
 	}
 	fl := c.Flags()
@@ -60,14 +63,28 @@ private user and network namespace where that is allowed.`,
 	fl.StringVarP(&f.write, "write", "w", "demo.pcapng", "write the capture to `FILE`")
 	f.page.register(fl)
 	fl.SortFlags = false
+	registerCompletions(c)
 	return c
 }
 
-func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
+func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoFlags) error {
 	if len(f.names) == 0 {
 		return usageError{errors.New("--names needs at least one nickname")}
 	}
 	if err := f.page.check(); err != nil {
+		return err
+	}
+	if f.write == "-" || f.write == "" {
+		return usageError{errors.New("the demo explains its capture from the file -w names: give -w FILE")}
+	}
+	if !f.named {
+		// The user did not name the capture file: never overwrite one.
+		if fresh := outfile.Fresh(f.write, f.page.output); fresh != f.write {
+			fmt.Fprintf(stderr, "wstrace demo: %s exists; writing the capture to %s\n", f.write, fresh)
+			f.write = fresh
+		}
+	}
+	if err := checkOutputs(f.write, f.page.output); err != nil {
 		return err
 	}
 	file, err := os.Create(f.write)
@@ -111,7 +128,12 @@ func runDemo(ctx context.Context, stdout, stderr io.Writer, f demoFlags) error {
 		fmt.Fprintf(stderr, "  %-10s %-8s %s\n", e.Client, verb, e.Text)
 	}
 	fmt.Fprintf(stderr, "wstrace demo: capture written to %s\n", f.write)
-	if err := renderFile(stdout, nil, f.write, f.page, ""); err != nil {
+	if f.page.output == "" {
+		stop()
+		if err := renderFile(context.Background(), stdout, nil, f.write, f.page, ""); err != nil {
+			return err
+		}
+	} else if err := renderAfterCapture(ctx, stop, stdout, stderr, f.write, f.page, "wstrace demo"); err != nil {
 		return err
 	}
 	if f.page.output != "" {

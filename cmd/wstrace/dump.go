@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
@@ -25,7 +26,7 @@ type dumpFlags struct {
 	times       int // -t ... -ttttt
 	nano        bool
 	count       int
-	numeric     bool
+	numeric     int // -n, -nn: accepted, names are never resolved
 }
 
 // printerOptions turns tcpdump's flags into the printer's options.
@@ -68,17 +69,48 @@ what is printed. Times are local, honouring TZ, as tcpdump's are.`,
 	}
 	fl := c.Flags()
 	fl.StringVarP(&f.file, "read", "r", "", "read packets from `FILE` (as tcpdump -r; or give FILE as the first argument)")
+	f.registerPrint(fl, "hex")
+	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets (0: no limit), as tcpdump -c")
+	fl.SortFlags = false
+	return c
+}
+
+// registerPrint registers tcpdump's flags for how packets are printed;
+// -X's long name is hexName (the page flags have a --hex of their own).
+func (f *dumpFlags) registerPrint(fl *pflag.FlagSet, hexName string) {
 	fl.CountVarP(&f.ascii, "ascii", "A", "print each packet in ASCII, as tcpdump -A (-AA: from the link-level header on)")
-	fl.CountVarP(&f.hex, "hex", "X", "print each packet in hex and ASCII, as tcpdump -X (-XX: from the link-level header on)")
+	fl.CountVarP(&f.hex, hexName, "X", "print each packet in hex and ASCII, as tcpdump -X (-XX: from the link-level header on)")
 	fl.CountVarP(&f.hexOnly, "hex-only", "x", "print each packet in hex, as tcpdump -x (-xx: from the link-level header on)")
 	fl.BoolVarP(&f.absoluteSeq, "absolute-tcp-sequence-numbers", "S", false, "print absolute TCP sequence numbers, as tcpdump -S")
 	fl.BoolVarP(&f.linkHeader, "link-header", "e", false, "print the link-level header on each line, as tcpdump -e")
 	fl.CountVarP(&f.times, "time", "t", "timestamp format as tcpdump: -t none, -tt seconds since 1970, -ttt delta, -tttt date and time, -ttttt delta since the first packet")
 	fl.BoolVar(&f.nano, "nano", false, "print times to the nanosecond, as tcpdump --nano")
-	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets (0: no limit), as tcpdump -c")
-	fl.BoolVarP(&f.numeric, "numeric", "n", true, "accepted for tcpdump habits; wstrace never resolves names")
-	fl.SortFlags = false
-	return c
+	fl.CountVarP(&f.numeric, "numeric", "n", "accepted for tcpdump habits (-n, -nn); wstrace never resolves names")
+}
+
+// printing reports the tcpdump printing flags given, as the user typed
+// them, such as "-A -tttt".
+func (f dumpFlags) printing() string {
+	var given []string
+	add := func(n int, flag string) {
+		if n > 0 {
+			given = append(given, "-"+strings.Repeat(flag, n))
+		}
+	}
+	add(f.ascii, "A")
+	add(f.hex, "X")
+	add(f.hexOnly, "x")
+	add(f.times, "t")
+	if f.absoluteSeq {
+		given = append(given, "-S")
+	}
+	if f.linkHeader {
+		given = append(given, "-e")
+	}
+	if f.nano {
+		given = append(given, "--nano")
+	}
+	return strings.Join(given, " ")
 }
 
 func runDump(stdout io.Writer, stdin io.Reader, f dumpFlags, expr string) error {

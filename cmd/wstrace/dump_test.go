@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,21 +16,8 @@ import (
 // error and exit code.
 func runCLI(t *testing.T, stdin []byte, args ...string) (string, string, int) {
 	t.Helper()
-	root := newRootCommand()
 	var stdout, stderr bytes.Buffer
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	root.SetIn(bytes.NewReader(stdin))
-	root.SetArgs(args)
-	code := exitOK
-	if err := root.Execute(); err != nil {
-		stderr.WriteString("wstrace: " + err.Error() + "\n")
-		code = exitError
-		var ue usageError
-		if errors.As(err, &ue) {
-			code = exitUsage
-		}
-	}
+	code := runWith(args, bytes.NewReader(stdin), &stdout, &stderr)
 	return stdout.String(), stderr.String(), code
 }
 

@@ -17,11 +17,15 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/wstrace/wstrace/demo"
+	"github.com/wstrace/wstrace/render"
 )
 
 // Exit codes a script can rely on.
@@ -47,29 +51,56 @@ func main() {
 }
 
 func run(args []string) int {
+	return runWith(args, os.Stdin, os.Stdout, os.Stderr)
+}
+
+// runWith runs the command line args with the given standard streams and
+// returns the exit status; the tests call it directly.
+func runWith(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root := newRootCommand()
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
 	root.SetArgs(args)
 	err := root.Execute()
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(os.Stderr, "wstrace: %v\n", err)
 	var ue usageError
+	if strings.HasPrefix(err.Error(), "unknown command ") {
+		// cobra's own error for a misspelt command: a usage error too.
+		fmt.Fprintf(stderr, "wstrace: %s (see 'wstrace --help')\n", strings.TrimSpace(message(err)))
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "wstrace: %s\n", message(err))
 	if errors.As(err, &ue) {
 		return exitUsage
 	}
 	return exitError
 }
 
+// message returns err's text for the user, without the name of the
+// package that made it (wstrace's own "wstrace: " prefix is enough).
+func message(err error) string {
+	msg := err.Error()
+	for _, pkg := range []string{"render: ", "annotate: ", "capture: ", "live: ", "demo: ", "filter: ", "wstrace: "} {
+		msg = strings.TrimPrefix(msg, pkg)
+	}
+	return msg
+}
+
 func newRootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:           "wstrace",
 		Short:         "Turn TCP and WebSocket captures into tutorial pages",
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	// wstrace --version prints what wstrace version does.
+	root.SetVersionTemplate("wstrace {{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return usageError{fmt.Errorf("%w (see 'wstrace %s --help')", err, c.Name())}
+		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})
 	root.AddCommand(newVersionCommand(), newDumpCommand(), newRenderCommand(), newCaptureCommand(), newDemoCommand())
 	return root
@@ -83,5 +114,39 @@ func positionalArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 			return usageError{err}
 		}
 		return nil
+	}
+}
+
+// registerCompletions offers the values of the page flags, and of -i, to
+// shell completion (wstrace completion bash|zsh|fish|powershell).
+func registerCompletions(c *cobra.Command) {
+	fixed := func(values ...string) func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return values, cobra.ShellCompDirectiveNoFileComp
+		}
+	}
+	for name, values := range map[string][]string{
+		"style":  {"guide", "classic"},
+		"lang":   render.Languages(),
+		"format": {"md", "html", "json", "text", "pcapng"},
+		"color":  {"auto", "always", "never"},
+	} {
+		if c.Flags().Lookup(name) != nil {
+			c.RegisterFlagCompletionFunc(name, fixed(values...))
+		}
+	}
+	if c.Flags().Lookup("interface") != nil {
+		c.RegisterFlagCompletionFunc("interface", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			names := []string{"any"}
+			if ifaces, err := net.Interfaces(); err == nil {
+				for _, i := range ifaces {
+					names = append(names, i.Name)
+				}
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		})
+	}
+	if c.Flags().Lookup("templates") != nil {
+		c.MarkFlagDirname("templates")
 	}
 }

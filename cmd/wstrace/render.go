@@ -2,18 +2,23 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/filter"
+	"github.com/wstrace/wstrace/internal/outfile"
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
 	"github.com/wstrace/wstrace/render/jsonout"
@@ -24,6 +29,8 @@ import (
 // pageFlags are the flags of every command that writes a page: render,
 // capture and demo.
 type pageFlags struct {
+	input        string // render -r FILE
+	count        int    // render -c N
 	output       string
 	format       string
 	style        string
@@ -39,13 +46,17 @@ type pageFlags struct {
 	packets      string
 	wsPorts      []uint
 	maxMessage   int64
+	maxRetained  int64
 	framePayload bool
+	fragment     bool
+	idPrefix     string
 	color        string
+	keylog       string
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.StringVarP(&f.output, "output", "o", "", "write the page to `FILE`; its extension (.md, .html, .json, .txt, .pcapng) chooses the format")
-	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, text or pcapng (default md, or the -o extension's)")
+	fl.StringVar(&f.format, "format", "", "output `FORMAT`: md, html, json, jsonl (one record per line), text or pcapng (default md, or the -o extension's)")
 	fl.StringVar(&f.style, "style", "guide", "page `STYLE`: guide (sections, diagrams, field tables) or classic (the seed tutorial's one code block)")
 	fl.StringVar(&f.lang, "lang", "", "page language `LANG`: en, zh-TW or zh-CN (default from LC_ALL, LC_MESSAGES or LANG, else en)")
 	fl.StringVar(&f.templates, "templates", "", "`DIR` whose messages/LANG.txt and layout/ files override the built-in ones")
@@ -58,8 +69,13 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.IntVar(&f.conn, "conn", 0, "show only connection `N` (numbered from 1 in order of first packet)")
 	fl.StringVar(&f.packets, "packets", "", "show only packets `A-B` (numbered from 1; A- and -B leave an end open)")
 	fl.UintSliceVar(&f.wsPorts, "ws-port", nil, "decode TCP port `N` as WebSocket even without an upgrade (repeatable)")
+	fl.Lookup("ws-port").DefValue = "" // no "(default [])" in the help
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
+	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
+	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
+	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
+	fl.StringVar(&f.keylog, "keylog", "", "decrypt TLS (wss://) with the NSS key log `FILE` that SSLKEYLOGFILE makes browsers and curl write; pcapng output, and capture's -w file, embed it")
 	fl.StringVar(&f.color, "color", "auto", "text format: colours `WHEN`: auto (on a terminal, unless NO_COLOR is set), always or never")
 }
 
@@ -75,8 +91,17 @@ func (f *pageFlags) check() error {
 }
 
 // resolveFormat picks the output format from --format, else from -o's
-// extension, else Markdown.
+// extension, else Markdown, and checks that the HTML-only flags go with
+// HTML.
 func (f *pageFlags) resolveFormat() (render.Format, error) {
+	format, err := f.pickFormat()
+	if err == nil && (f.fragment || f.idPrefix != "") && format != render.FormatHTML {
+		return "", usageError{fmt.Errorf("--fragment and --id-prefix are for --format html, not %s", format)}
+	}
+	return format, err
+}
+
+func (f *pageFlags) pickFormat() (render.Format, error) {
 	if f.format != "" {
 		format, err := render.ParseFormat(f.format)
 		if err != nil {
@@ -116,17 +141,27 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		MaxBytes:   f.maxBytes,
 		NoRedact:   f.noRedact || !f.redact,
 		Conn:       f.conn,
+		Fragment:   f.fragment,
+		IDPrefix:   f.idPrefix,
 	}
 	switch f.color {
 	case "auto", "always", "never":
 	default:
 		return opts, usageError{fmt.Errorf("--color %q: want auto, always or never", f.color)}
 	}
+	if f.templates != "" {
+		if err := render.CheckTemplates(f.templates); err != nil {
+			return opts, usageError{err}
+		}
+	}
 	if f.maxBytes == 0 {
 		return opts, usageError{errors.New("--max-bytes 0 would show nothing; give a positive number, or -1 for no limit")}
 	}
 	if f.conn < 0 {
 		return opts, usageError{errors.New("--conn must be a connection number from 1")}
+	}
+	if f.maxRetained == 0 || f.maxRetained < -1 {
+		return opts, usageError{errors.New("--max-retained must be positive, or -1 for no cap")}
 	}
 	if f.maxMessage <= 0 {
 		return opts, usageError{errors.New("--max-message must be positive")}
@@ -156,7 +191,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
 }
 
 func newRenderCommand() *cobra.Command {
@@ -172,13 +207,31 @@ packets shown; every packet is still read, so connections are followed whole.`,
   wstrace render -o page.html --lang zh-TW capture.pcapng
   wstrace render --style classic --packets 12-30 examples/workerman-chat.pcap
   wstrace render --format json capture.pcap port 7272`,
-		Args: positionalArgs(cobra.MinimumNArgs(1)),
+		Args: positionalArgs(func(c *cobra.Command, args []string) error {
+			if f.input == "" && len(args) == 0 {
+				return errors.New("render needs a capture file: wstrace render FILE (or -r FILE; - reads standard input)")
+			}
+			return nil
+		}),
 		RunE: func(c *cobra.Command, args []string) error {
-			return renderFile(c.OutOrStdout(), c.InOrStdin(), args[0], f, strings.Join(args[1:], " "))
+			if f.input == "" {
+				f.input, args = args[0], args[1:]
+			}
+			if f.count < 0 {
+				return usageError{fmt.Errorf("-c %d: the count must not be negative", f.count)}
+			}
+			// An interrupt stops the rendering cleanly: no partial page
+			// is left behind.
+			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			return renderFile(ctx, c.OutOrStdout(), c.InOrStdin(), f.input, f, strings.Join(args, " "))
 		},
 	}
+	c.Flags().StringVarP(&f.input, "read", "r", "", "read packets from `FILE` (as tcpdump -r; or give FILE as the first argument)")
+	c.Flags().IntVarP(&f.count, "count", "c", 0, "read only the first `N` packets (0: all), as tcpdump -c")
 	f.register(c.Flags())
 	c.Flags().SortFlags = false
+	registerCompletions(c)
 	return c
 }
 
@@ -186,7 +239,10 @@ packets shown; every packet is still read, so connections are followed whole.`,
 // page to f.output, or to stdout. When the capture cannot be read to its end,
 // the page covers every packet before the problem and the error is returned
 // after it is written.
-func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, expr string) error {
+//
+// When ctx is done (an interrupt), reading and writing stop, the output
+// is left as it was, and an error says so.
+func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name string, f pageFlags, expr string) error {
 	format, err := f.resolveFormat()
 	if err != nil {
 		return err
@@ -194,6 +250,25 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	opts, err := f.options(expr)
 	if err != nil {
 		return err
+	}
+	secrets, err := f.keyLogSecrets()
+	if err != nil {
+		return err
+	}
+	// The output is checked, and its temporary file made, before a large
+	// capture is read: an output that is the input is refused, and one
+	// that cannot be written fails now rather than after the reading.
+	out := stdout
+	var file *outfile.File
+	if f.output != "" && f.output != "-" {
+		if file, err = outfile.Create(f.output, name, f.keylog); err != nil {
+			if errors.Is(err, outfile.ErrSameFile) {
+				return usageError{err}
+			}
+			return err
+		}
+		defer file.Abort()
+		out = file
 	}
 	src, closeSrc, err := openCapture(name, stdin)
 	if err != nil {
@@ -204,41 +279,114 @@ func renderFile(stdout io.Writer, stdin io.Reader, name string, f pageFlags, exp
 	// Without a filter nothing reads the decoded headers after annotation:
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
-	res, readErr := annotate.Annotate(src, aopts)
-	if res == nil {
-		return readErr
+	known := &knownLinkTypes{Source: src, name: displayName(name), ctx: ctx, count: f.count}
+	var res *annotate.Result
+	var readErr error
+	if !format.Streams() {
+		res, readErr = annotate.Annotate(known, aopts)
+		if known.err != nil && errors.Is(readErr, known.err) {
+			readErr = known.err // it names the file and packet already
+		}
+		if res == nil {
+			return readErr
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return errInterrupted
 	}
 
-	out := stdout
-	var file *os.File
-	if f.output != "" && f.output != "-" {
-		if file, err = os.Create(f.output); err != nil {
-			return err
+	bw := bufio.NewWriterSize(ctxWriter{ctx, out}, 64<<10)
+	secrets = append(sourceSecrets(src), secrets...)
+	if format.Streams() {
+		// JSON is written record by record as the annotation goes, in
+		// memory the size of what is open, not of the capture.
+		jopts := jsonout.Options{Indent: true, FramePayloads: f.framePayload, Redact: !opts.NoRedact}
+		if opts.Selective() {
+			jopts.Select = opts.Selects
 		}
-		defer file.Close()
-		out = file
-	}
-	bw := bufio.NewWriterSize(out, 64<<10)
-	if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out); err != nil {
+		readErr = jsonout.WriteSource(bw, known, aopts, jopts, format == render.FormatJSONL)
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
+		if known.err != nil && errors.Is(readErr, known.err) {
+			readErr = known.err
+		}
+		var re *jsonout.ReadError
+		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
+			return readErr
+		}
+	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name))}, opts, f, out, secrets); err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
 		return err
 	}
 	if err := bw.Flush(); err != nil {
+		if ctx.Err() != nil {
+			return errInterrupted
+		}
 		return err
 	}
+	// Only a complete page replaces the output; the page of a capture
+	// that could not be read to its end is complete up to the problem.
 	if file != nil {
-		if err := file.Close(); err != nil {
+		if err := file.Commit(); err != nil {
 			return err
 		}
 	}
 	return readErr
 }
 
+// knownLinkTypes is a capture source that stops, as dump does, at the
+// first packet of a link type wstrace cannot decode.
+type knownLinkTypes struct {
+	capture.Source
+	name  string
+	ctx   context.Context
+	count int // stop after this many packets (0: no limit)
+	read  int
+	err   error
+}
+
+func (k *knownLinkTypes) Next() (*capture.Packet, error) {
+	if k.ctx.Err() != nil {
+		return nil, errInterrupted
+	}
+	if k.count > 0 && k.read >= k.count {
+		return nil, io.EOF
+	}
+	k.read++
+	p, err := k.Source.Next()
+	if err != nil {
+		return p, err
+	}
+	if lt := p.LinkType(); !lt.Supported() {
+		k.err = fmt.Errorf("%s: packet %d: unsupported link type %s", k.name, p.Number, lt)
+		return nil, k.err
+	}
+	return p, nil
+}
+
+// errInterrupted is what renderFile returns when a signal stopped it.
+var errInterrupted = errors.New("interrupted: the page was not written")
+
+// ctxWriter fails its writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, errInterrupted
+	}
+	return c.w.Write(p)
+}
+
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
-func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer) error {
-	if format == render.FormatJSON {
-		return jsonout.Write(w, res, jsonout.Options{Indent: true, FramePayloads: f.framePayload})
-	}
+// secrets go into pcapng output only.
+func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
 	page, err := render.Build(res, src, opts)
 	if err != nil {
 		return err
@@ -249,6 +397,7 @@ func writePage(w io.Writer, res *annotate.Result, format render.Format, src rend
 	case render.FormatText:
 		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
 	case render.FormatPcapng:
+		page.Secrets = secrets
 		return render.WritePcapng(w, page)
 	default:
 		return markdown.Write(w, page)

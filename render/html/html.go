@@ -27,6 +27,7 @@ import (
 	"io"
 	"io/fs"
 	"iter"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -61,11 +62,24 @@ func Write(w io.Writer, p *render.Page) error {
 	if err != nil {
 		return err
 	}
-	doc, err := read("layout/document.css")
+	// Presenter mode comes in files of its own.
+	presentCSS, err := read("layout/present.css")
 	if err != nil {
 		return err
 	}
-	css = doc + css
+	presentJS, err := read("layout/present.js")
+	if err != nil {
+		return err
+	}
+	css += "\n" + presentCSS
+	js += "\n" + presentJS
+	if !p.Fragment {
+		doc, err := read("layout/document.css")
+		if err != nil {
+			return err
+		}
+		css = doc + css
+	}
 	t, err := template.New("page").Option("missingkey=error").Parse(src)
 	if err != nil {
 		return fmt.Errorf("html: layout: %w", err)
@@ -75,6 +89,12 @@ func Write(w io.Writer, p *render.Page) error {
 	v.Script = template.JS(js)
 	v.CSP = "default-src 'none'; style-src " + hash(css) + "; script-src " + hash(js) +
 		"; img-src data:; base-uri 'none'; form-action 'none'"
+	if p.Fragment {
+		// A fragment has no <head> for a Content-Security-Policy; a host
+		// page with one of its own needs these two hashes in it.
+		v.FragmentNote = template.HTML("<!-- " + p.Generator + " fragment: a Content-Security-Policy of the page around it" +
+			" allows its inline style and script with style-src " + hash(css) + " and script-src " + hash(js) + " -->")
+	}
 	// The page goes out as the layout runs; each packet's HTML is made
 	// when the layout reaches it and dropped once written.
 	// Everything goes through render.SafeWriter, the one step that keeps
@@ -134,7 +154,12 @@ type view struct {
 	CSP             string
 	// Fragment leaves out the document around the trace: no <html>,
 	// <head> or <body>, the style sheet inside the trace's root element.
-	Fragment bool
+	Fragment     bool
+	FragmentNote template.HTML
+	// P is the prefix of every id (render.Options.IDPrefix). The view's
+	// ID fields have it already; the layout adds it to the ids it writes
+	// itself.
+	P string
 }
 
 type tocEntry struct {
@@ -158,6 +183,7 @@ type section struct {
 
 type packet struct {
 	ID         string
+	Number     int
 	Level      int
 	FromClient bool
 	Heading    template.HTML
@@ -192,20 +218,23 @@ type payload struct {
 
 func newView(p *render.Page) *view {
 	md := newConverter()
+	md.prefix = p.IDPrefix
+	P := p.IDPrefix
 	v := &view{
+		Fragment: p.Fragment, P: P,
 		Lang: p.Lang, Generator: p.Generator,
 		TitleText: render.PlainText(p.Title),
 		Title:     md.inline(p.Title),
 		Labels:    map[string]template.HTML{},
 	}
 	for _, k := range []string{"ui.label.contents", "ui.label.summary", "ui.label.diagram", "ui.label.legend", "ui.label.packets",
-		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top"} {
+		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top", "ui.label.present", "ui.label.present-keys"} {
 		v.Labels[strings.TrimPrefix(k, "ui.label.")] = md.inline(p.Label(k))
 	}
 	for _, s := range p.Intro {
 		v.Intro = append(v.Intro, md.block(s))
 	}
-	v.TOC = append(v.TOC, tocEntry{ID: "summary", Level: 2, Title: v.Labels["summary"]})
+	v.TOC = append(v.TOC, tocEntry{ID: P + "summary", Level: 2, Title: v.Labels["summary"]})
 	for _, f := range p.Summary {
 		v.Summary = append(v.Summary, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
 	}
@@ -213,30 +242,30 @@ func newView(p *render.Page) *view {
 		v.Notes = append(v.Notes, md.inline(n))
 	}
 	if d := p.Diagram; d != nil && p.Style == render.StyleGuide {
-		v.Diagram = template.HTML(d.SVG(render.PlainText(p.Label("ui.label.diagram"))))
+		v.Diagram = template.HTML(prefixIDs(d.SVG(render.PlainText(p.Label("ui.label.diagram"))), P))
 		if d.Note != "" {
 			v.DiagramNote = md.inline(d.Note)
 		}
-		v.TOC = append(v.TOC, tocEntry{ID: "diagram", Level: 2, Title: v.Labels["diagram"]})
+		v.TOC = append(v.TOC, tocEntry{ID: P + "diagram", Level: 2, Title: v.Labels["diagram"]})
 	}
 	if p.Style == render.StyleClassic {
-		v.Classic = classic(p.Packets)
-		v.TOC = append(v.TOC, tocEntry{ID: "packets", Level: 2, Title: v.Labels["packets"]})
+		v.Classic = classic(p.Packets, P)
+		v.TOC = append(v.TOC, tocEntry{ID: P + "packets", Level: 2, Title: v.Labels["packets"]})
 	} else {
 		for _, s := range p.Sections {
-			sv := section{ID: s.ID, Level: s.Level, Title: md.inline(s.Title)}
+			sv := section{ID: P + s.ID, Level: s.Level, Title: md.inline(s.Title)}
 			for _, para := range s.Prose {
 				sv.Prose = append(sv.Prose, md.block(para))
 			}
 			sv.Packets = md.packets(s.Packets, min(s.Level+1, 6))
 			v.Sections = append(v.Sections, sv)
-			v.TOC = append(v.TOC, tocEntry{ID: s.ID, Level: s.Level, Title: sv.Title})
+			v.TOC = append(v.TOC, tocEntry{ID: sv.ID, Level: s.Level, Title: sv.Title})
 		}
 	}
 	for _, f := range p.Legend {
 		v.Legend = append(v.Legend, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
 	}
-	v.TOC = append(v.TOC, tocEntry{ID: "legend", Level: 2, Title: v.Labels["legend"]})
+	v.TOC = append(v.TOC, tocEntry{ID: P + "legend", Level: 2, Title: v.Labels["legend"]})
 	return v
 }
 
@@ -263,6 +292,7 @@ func (md *converter) packets(list []*render.Packet, level int) iter.Seq[packet] 
 		if conv == nil {
 			conv = newConverter()
 		}
+		conv.prefix = md.prefix
 		views := make(chan packet, 16)
 		stop := make(chan struct{})
 		go func() {
@@ -291,7 +321,7 @@ func (md *converter) packets(list []*render.Packet, level int) iter.Seq[packet] 
 
 // packet makes the view of a packet.
 func (md *converter) packet(p *render.Packet, level int) packet {
-	pv := packet{ID: p.ID, Level: level, FromClient: p.FromClient, Heading: md.inline(p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
+	pv := packet{ID: md.prefix + p.ID, Number: p.Number, Level: level, FromClient: p.FromClient, Heading: md.inline(p.Heading), Line: p.Line, Dump: Dump(p.Dump, p.Marks)}
 	for _, s := range p.Text {
 		pv.Text = append(pv.Text, md.inline(s))
 	}
@@ -331,6 +361,8 @@ type converter struct {
 	// spare is a converter for the goroutine that makes a section's
 	// packets (see packets), kept from one section to the next.
 	spare *converter
+	// prefix goes in front of every id and internal link.
+	prefix string
 }
 
 func newConverter() *converter {
@@ -352,8 +384,25 @@ func (c *converter) convert(s string) string {
 	if err := c.md.Convert([]byte(s), c.bw); err != nil {
 		return template.HTMLEscapeString(s)
 	}
+	if c.prefix != "" {
+		// goldmark escapes '"' in text, so this is a link's attribute.
+		return strings.ReplaceAll(c.buf.String(), `href="#`, `href="#`+c.prefix)
+	}
 	return c.buf.String()
 }
+
+// prefixIDs puts prefix in front of every id of a fragment of HTML or SVG
+// that this package or render wrote (in which '"' never occurs in text)
+// and of every reference to one: id, href="#…", url(#…) and the aria
+// attributes that name ids.
+func prefixIDs(s, prefix string) string {
+	if prefix == "" {
+		return s
+	}
+	return idRefs.ReplaceAllString(s, "${1}"+prefix)
+}
+
+var idRefs = regexp.MustCompile(`((?:\s(?:id|aria-labelledby|aria-describedby)=")|href="#|url\(#)`)
 
 // inline converts one paragraph of Markdown to HTML without the <p>.
 func (c *converter) inline(s string) template.HTML {
@@ -439,13 +488,13 @@ func (s *markSet) at(marks []render.Mark, i int) string {
 
 // classic writes the classic code block: comments in <span class="cm">,
 // each packet's line and dump after an anchor.
-func classic(packets []*render.Packet) template.HTML {
+func classic(packets []*render.Packet, prefix string) template.HTML {
 	var b strings.Builder
 	for i, p := range packets {
 		if i > 0 {
 			b.WriteByte('\n')
 		}
-		b.WriteString(`<span class="pk" id="` + template.HTMLEscapeString(p.ID) + `">`)
+		b.WriteString(`<span class="pk" id="` + template.HTMLEscapeString(prefix+p.ID) + `">`)
 		b.WriteString(`<span class="cm">` + template.HTMLEscapeString(p.Comment()) + `</span>`)
 		b.WriteString(`<span class="tline">` + template.HTMLEscapeString(p.Line) + "</span>\n")
 		b.WriteString(template.HTMLEscapeString(p.Dump.String()))

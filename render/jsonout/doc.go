@@ -1,5 +1,6 @@
 // Package jsonout writes an annotated capture as one JSON document, the
-// output of `wstrace render --format json FILE`.
+// output of `wstrace render --format json FILE`, or as JSON lines, one
+// record per line (`--format jsonl`).
 //
 // The document is stable: field names and meanings of version 1 never
 // change; new fields may be added. Every field listed here is always present
@@ -14,10 +15,39 @@
 //
 //	format        "wstrace"
 //	version       1
-//	connections   [connection]
 //	packets       [packet]
-//	frames        [frame]     every WebSocket frame, in the order they complete
+//	frames        [frame]     every WebSocket frame, in the order of the packets that complete them
 //	messages      [message]   every WebSocket message (control frames included)
+//	connections   [connection]
+//
+// The members keep their names and meanings; since wstrace 0.2 "connections"
+// comes last rather than first, because a connection is final only once it
+// has ended, while packets are written as the capture is read (the
+// document is written as it goes: its memory does not grow with the
+// capture). Readers that look members up by name are unaffected.
+//
+// # JSON lines
+//
+// With --format jsonl (or [NewLines], [WriteLines]) each record is one
+// line, written as soon as it is final, for pipelines (jq, DuckDB,
+// pandas): an object whose first member is "type" — "packet", "frame",
+// "message" or "connection" — followed by the members the document gives
+// that object below. Packets come in capture order, each followed by the
+// frames it completes; a message follows about a second (capture time)
+// after its packet, once no later message can relay it; a connection
+// comes once it has ended and all its packets were written (or at the
+// end).
+//
+// # Selection and redaction
+//
+// The selection of the page (--packets, --conn and the filter) applies: only
+// the selected packets are written, with the frames and messages they
+// complete and the connections they belong to. Frame and message indexes
+// and connection IDs keep their numbering in the whole capture, so with a
+// selection an index is no longer a position in its array. With --redact
+// (the default) the token-like query values of request targets (the
+// upgrade's "path", the "path" of HTTP events, the packet line) and
+// subprotocols that carry a credential are masked with '*', as on pages.
 //
 // A connection:
 //

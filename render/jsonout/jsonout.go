@@ -3,12 +3,13 @@ package jsonout
 import (
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/render"
 )
 
 // FormatName and Version identify the document; Version changes only when a
@@ -25,6 +26,14 @@ type Options struct {
 	Indent bool
 	// FramePayloads adds each frame's unmasked payload ("payload_base64").
 	FramePayloads bool
+	// Select, when set, keeps only the packets it accepts, with the
+	// frames and messages they complete and the connections they belong
+	// to (render.Options.Selects is the test every format applies).
+	Select func(*annotate.PacketInfo) bool
+	// Redact masks what pages mask under --redact: token-like query
+	// values of request targets (in the upgrade, in events and in
+	// packet lines) and subprotocols that carry a credential.
+	Redact bool
 }
 
 // Document is the whole JSON document. Decoding wstrace's output into it
@@ -32,10 +41,10 @@ type Options struct {
 type Document struct {
 	Format      string       `json:"format"`
 	Version     int          `json:"version"`
-	Connections []Connection `json:"connections"`
 	Packets     []Packet     `json:"packets"`
 	Frames      []Frame      `json:"frames"`
 	Messages    []Message    `json:"messages"`
+	Connections []Connection `json:"connections"`
 }
 
 // Connection is one TCP connection.
@@ -190,10 +199,38 @@ type Message struct {
 // escaping), but encoded a value at a time straight from res, so that the
 // memory it takes does not grow with the capture.
 func Write(w io.Writer, res *annotate.Result, opts Options) error {
-	if err := newEncoder(w, opts.Indent).write(res, opts); err != nil {
-		return fmt.Errorf("jsonout: %w", err)
+	return writeRecords(NewStream(w, opts), res)
+}
+
+// WriteLines writes res to w as JSON lines, as a [Stream] from [NewLines]
+// writes the records of a streaming annotator.
+func WriteLines(w io.Writer, res *annotate.Result, opts Options) error {
+	return writeRecords(NewLines(w, opts), res)
+}
+
+// writeRecords hands res to s in the order a streaming annotator would.
+func writeRecords(s *Stream, res *annotate.Result) error {
+	for _, p := range res.Packets {
+		if err := s.Record(annotate.Record{Kind: annotate.RecordPacket, Packet: p}); err != nil {
+			return err
+		}
+		for _, f := range p.Frames {
+			if err := s.Record(annotate.Record{Kind: annotate.RecordFrame, Frame: f}); err != nil {
+				return err
+			}
+		}
 	}
-	return nil
+	for _, m := range res.Messages {
+		if err := s.Record(annotate.Record{Kind: annotate.RecordMessage, Message: m}); err != nil {
+			return err
+		}
+	}
+	for _, c := range res.Connections {
+		if err := s.Record(annotate.Record{Kind: annotate.RecordConnection, Connection: c}); err != nil {
+			return err
+		}
+	}
+	return s.Close()
 }
 
 // Build turns an annotation into the document Write encodes.
@@ -206,17 +243,31 @@ func Build(res *annotate.Result, opts Options) *Document {
 		Frames:      make([]Frame, 0, len(res.Frames)),
 		Messages:    make([]Message, 0, len(res.Messages)),
 	}
-	for _, c := range res.Connections {
-		d.Connections = append(d.Connections, connection(c))
-	}
+	conns, msgs := map[int]bool{}, map[int]bool{}
 	for _, p := range res.Packets {
-		d.Packets = append(d.Packets, packet(p))
-	}
-	for _, f := range res.Frames {
-		d.Frames = append(d.Frames, frame(f, opts))
+		if opts.Select != nil && !opts.Select(p) {
+			continue
+		}
+		if p.Conn != nil {
+			conns[p.Conn.ID] = true
+		}
+		for _, m := range p.Messages {
+			msgs[m.Index] = true
+		}
+		d.Packets = append(d.Packets, packet(p, opts.Redact))
+		for _, f := range p.Frames {
+			d.Frames = append(d.Frames, frame(f, opts))
+		}
 	}
 	for _, m := range res.Messages {
-		d.Messages = append(d.Messages, message(m))
+		if opts.Select == nil || msgs[m.Index] {
+			d.Messages = append(d.Messages, message(m))
+		}
+	}
+	for _, c := range res.Connections {
+		if opts.Select == nil || conns[c.ID] {
+			d.Connections = append(d.Connections, connection(c, opts.Redact))
+		}
 	}
 	return d
 }
@@ -248,7 +299,7 @@ func connID(c *annotate.Connection) int {
 	return c.ID
 }
 
-func connection(c *annotate.Connection) Connection {
+func connection(c *annotate.Connection, redact bool) Connection {
 	out := Connection{
 		ID:             c.ID,
 		Client:         c.Client.String(),
@@ -274,19 +325,19 @@ func connection(c *annotate.Connection) Connection {
 			RequestPacket:      u.RequestPacket,
 			ResponsePacket:     u.ResponsePacket,
 			Method:             u.Method,
-			Path:               u.Path,
+			Path:               redactIf(redact, "path", u.Path),
 			Host:               u.Host,
 			Origin:             u.Origin,
 			Key:                u.Key,
 			Version:            u.Version,
-			Protocols:          nonNil(u.Protocols),
+			Protocols:          redactAll(redact, nonNil(u.Protocols)),
 			Extensions:         u.Extensions,
 			Status:             u.Status,
 			Reason:             u.Reason,
 			Accept:             u.Accept,
 			ExpectedAccept:     u.ExpectedAccept,
 			AcceptValid:        u.AcceptValid,
-			Protocol:           u.Protocol,
+			Protocol:           redactIf(redact, "protocol", u.Protocol),
 			ResponseExtensions: u.ResponseExtensions,
 			Succeeded:          u.Succeeded,
 		}
@@ -311,13 +362,14 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func packet(p *annotate.PacketInfo) Packet {
+func packet(p *annotate.PacketInfo, redact bool) Packet {
 	out := Packet{
-		Number:        p.Number,
-		Time:          timeString(p.Time),
-		Connection:    connID(p.Conn),
-		From:          p.From.String(),
-		Summary:       p.Summary,
+		Number:     p.Number,
+		Time:       timeString(p.Time),
+		Connection: connID(p.Conn),
+		From:       p.From.String(),
+		Summary:    p.Summary,
+
 		Phase:         string(p.Phase),
 		PayloadOffset: p.PayloadOffset,
 		PayloadLength: p.PayloadLength,
@@ -328,6 +380,9 @@ func packet(p *annotate.PacketInfo) Packet {
 		Fields:        make([]Field, 0, len(p.Fields)),
 		Frames:        make([]int, 0, len(p.Frames)),
 		Messages:      make([]int, 0, len(p.Messages)),
+	}
+	if redact {
+		out.Summary = render.RedactLine(out.Summary, p)
 	}
 	if p.Packet != nil {
 		out.Length = p.Packet.Length
@@ -343,7 +398,7 @@ func packet(p *annotate.PacketInfo) Packet {
 	for _, e := range p.Events {
 		ev := make(Event, len(e.Params)+1)
 		for _, kv := range e.Params {
-			ev[kv.Name] = kv.Value
+			ev[kv.Name] = redactValue(redact, kv.Name, kv.Value)
 		}
 		ev["kind"] = e.Kind
 		out.Events = append(out.Events, ev)
@@ -451,4 +506,48 @@ func message(m *annotate.Message) Message {
 		out.Relays = append(out.Relays, r.Index)
 	}
 	return out
+}
+
+// redactIf returns value as --redact shows it, when redact is set.
+func redactIf(redact bool, name, value string) string {
+	if !redact {
+		return value
+	}
+	return render.RedactParam(name, value)
+}
+
+// redactAll redacts each of a list of subprotocols.
+func redactAll(redact bool, values []string) []string {
+	if !redact {
+		return values
+	}
+	var out []string
+	for i, v := range values {
+		if r := render.RedactParam("protocols", v); r != v {
+			if out == nil {
+				out = slices.Clone(values)
+			}
+			out[i] = r
+		}
+	}
+	if out == nil {
+		return values
+	}
+	return out
+}
+
+// redactValue redacts an event parameter.
+func redactValue(redact bool, name string, v any) any {
+	if !redact {
+		return v
+	}
+	switch v := v.(type) {
+	case string:
+		return render.RedactParam(name, v)
+	case []string:
+		if name == "protocols" {
+			return redactAll(true, v)
+		}
+	}
+	return v
 }

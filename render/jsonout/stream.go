@@ -12,6 +12,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/render"
 )
 
 // flushAt is how many bytes the encoder gathers before it writes them.
@@ -34,6 +35,8 @@ type encoder struct {
 	count []int
 
 	order []int // scratch for sorting event parameters by name
+	// redact masks what --redact masks (Options.Redact).
+	redact bool
 }
 
 func newEncoder(w io.Writer, indent bool) *encoder {
@@ -133,51 +136,14 @@ func (e *encoder) strings(v []string) {
 	e.close(']')
 }
 
-// write encodes the whole document.
-func (e *encoder) write(res *annotate.Result, opts Options) error {
-	e.open('{')
-	e.strField("format", FormatName)
-	e.intField("version", Version)
-	e.key("connections")
-	e.open('[')
-	for _, c := range res.Connections {
-		e.next()
-		e.connection(c)
-		e.maybeFlush()
-	}
-	e.close(']')
-	e.key("packets")
-	e.open('[')
-	for _, p := range res.Packets {
-		e.next()
-		e.packet(p)
-		e.maybeFlush()
-	}
-	e.close(']')
-	e.key("frames")
-	e.open('[')
-	for _, f := range res.Frames {
-		e.next()
-		e.frame(f, opts)
-		e.maybeFlush()
-	}
-	e.close(']')
-	e.key("messages")
-	e.open('[')
-	for _, m := range res.Messages {
-		e.next()
-		e.message(m)
-		e.maybeFlush()
-	}
-	e.close(']')
-	e.close('}')
-	e.buf = append(e.buf, '\n')
-	e.flush()
-	return e.err
-}
-
 func (e *encoder) connection(c *annotate.Connection) {
 	e.open('{')
+	e.connectionMembers(c)
+	e.close('}')
+}
+
+// connectionMembers writes the members of a connection object.
+func (e *encoder) connectionMembers(c *annotate.Connection) {
 	e.intField("id", int64(c.ID))
 	e.strField("client", c.Client.String())
 	e.strField("server", c.Server.String())
@@ -205,20 +171,20 @@ func (e *encoder) connection(c *annotate.Connection) {
 		e.intField("request_packet", int64(u.RequestPacket))
 		e.intField("response_packet", int64(u.ResponsePacket))
 		e.strField("method", u.Method)
-		e.strField("path", u.Path)
+		e.strField("path", redactIf(e.redact, "path", u.Path))
 		e.strField("host", u.Host)
 		e.strField("origin", u.Origin)
 		e.strField("key", u.Key)
 		e.strField("version", u.Version)
 		e.key("protocols")
-		e.strings(u.Protocols)
+		e.strings(redactAll(e.redact, u.Protocols))
 		e.strField("extensions", u.Extensions)
 		e.intField("status", int64(u.Status))
 		e.strField("reason", u.Reason)
 		e.strField("accept", u.Accept)
 		e.strField("expected_accept", u.ExpectedAccept)
 		e.boolField("accept_valid", u.AcceptValid)
-		e.strField("protocol", u.Protocol)
+		e.strField("protocol", redactIf(e.redact, "protocol", u.Protocol))
 		e.strField("response_extensions", u.ResponseExtensions)
 		e.boolField("succeeded", u.Succeeded)
 		e.close('}')
@@ -243,17 +209,26 @@ func (e *encoder) connection(c *annotate.Connection) {
 	e.intField("server_bytes", c.ServerBytes)
 	e.intField("client_gap_bytes", c.ClientGapBytes)
 	e.intField("server_gap_bytes", c.ServerGapBytes)
-	e.close('}')
 }
 
 func (e *encoder) packet(p *annotate.PacketInfo) {
 	e.open('{')
+	e.packetMembers(p)
+	e.close('}')
+}
+
+// packetMembers writes the members of a packet object.
+func (e *encoder) packetMembers(p *annotate.PacketInfo) {
 	e.intField("number", int64(p.Number))
 	e.key("time")
 	e.buf = appendTime(e.buf, p)
 	e.intField("connection", int64(connID(p.Conn)))
 	e.strField("from", p.From.String())
-	e.strField("summary", p.Summary)
+	if e.redact {
+		e.strField("summary", render.RedactLine(p.Summary, p))
+	} else {
+		e.strField("summary", p.Summary)
+	}
 	e.strField("phase", string(p.Phase))
 	length, captured := 0, 0
 	if p.Packet != nil {
@@ -307,7 +282,6 @@ func (e *encoder) packet(p *annotate.PacketInfo) {
 		e.int(int64(m.Index))
 	}
 	e.close(']')
-	e.close('}')
 }
 
 // appendTime appends the packet's time as timeString quotes it.
@@ -347,7 +321,7 @@ func (e *encoder) event(ev annotate.Event) {
 			e.str(ev.Kind)
 			continue
 		}
-		e.value(ev.Params[i].Value)
+		e.value(redactValue(e.redact, ev.Params[i].Name, ev.Params[i].Value))
 	}
 	e.close('}')
 }
@@ -448,6 +422,12 @@ func (e *encoder) field(f *annotate.Field) {
 
 func (e *encoder) frame(f *annotate.Frame, opts Options) {
 	e.open('{')
+	e.frameMembers(f, opts)
+	e.close('}')
+}
+
+// frameMembers writes the members of a frame object.
+func (e *encoder) frameMembers(f *annotate.Frame, opts Options) {
 	e.intField("index", int64(f.Index))
 	e.intField("packet", int64(f.Packet))
 	e.intField("first_packet", int64(f.FirstPacket))
@@ -487,7 +467,6 @@ func (e *encoder) frame(f *annotate.Frame, opts Options) {
 		e.key("payload_base64")
 		e.base64(f.Payload)
 	}
-	e.close('}')
 }
 
 func (e *encoder) base64(b []byte) {
@@ -498,6 +477,12 @@ func (e *encoder) base64(b []byte) {
 
 func (e *encoder) message(m *annotate.Message) {
 	e.open('{')
+	e.messageMembers(m)
+	e.close('}')
+}
+
+// messageMembers writes the members of a message object.
+func (e *encoder) messageMembers(m *annotate.Message) {
 	e.intField("index", int64(m.Index))
 	e.intField("packet", int64(m.Packet))
 	e.key("time")
@@ -557,7 +542,6 @@ func (e *encoder) message(m *annotate.Message) {
 	e.boolField("incomplete", m.Incomplete)
 	e.key("faults")
 	e.strings(m.Faults)
-	e.close('}')
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does

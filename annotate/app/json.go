@@ -1,0 +1,100 @@
+package app
+
+import (
+	"bytes"
+	"encoding/json"
+)
+
+// maxJSONDepth is the deepest nesting of JSON arrays and objects decoded;
+// deeper values are reported as "json-too-deep" without being decoded, so a
+// hostile payload costs one linear scan.
+const maxJSONDepth = 64
+
+// jsonDepth returns the deepest nesting of arrays and objects in b, counting
+// brackets outside strings, and stops counting past limit.
+func jsonDepth(b []byte, limit int) int {
+	depth, max := 0, 0
+	inStr, esc := false, false
+	for _, c := range b {
+		if inStr {
+			switch {
+			case esc:
+				esc = false
+			case c == '\\':
+				esc = true
+			case c == '"':
+				inStr = false
+			}
+			continue
+		}
+		switch c {
+		case '"':
+			inStr = true
+		case '[', '{':
+			depth++
+			if depth > max {
+				max = depth
+				if max > limit {
+					return max
+				}
+			}
+		case ']', '}':
+			depth--
+		}
+	}
+	return max
+}
+
+// decodeJSON decodes one JSON value (numbers as json.Number). It returns an
+// error name: "json-too-deep" or "bad-json".
+func decodeJSON(b []byte) (any, string) {
+	if jsonDepth(b, maxJSONDepth) > maxJSONDepth {
+		return nil, "json-too-deep"
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if err := d.Decode(&v); err != nil {
+		return nil, "bad-json"
+	}
+	if d.More() {
+		return nil, "bad-json"
+	}
+	return v, ""
+}
+
+// jsonObject decodes b as a JSON object.
+func jsonObject(b []byte) (map[string]any, string) {
+	v, e := decodeJSON(b)
+	if e != "" {
+		return nil, e
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, "not-an-object"
+	}
+	return m, ""
+}
+
+// jsonID returns a JSON id (string or number) as a string key, "" for none.
+func jsonID(v any) string {
+	switch x := v.(type) {
+	case string:
+		return "s" + x
+	case json.Number:
+		return "n" + x.String()
+	}
+	return ""
+}
+
+// idValue returns a JSON id as a field value: a string, or an int64 when it
+// is an integer number, else the number's text.
+func idValue(v any) any {
+	if n, ok := v.(json.Number); ok {
+		if i, err := n.Int64(); err == nil {
+			return i
+		}
+		return n.String()
+	}
+	return v
+}
