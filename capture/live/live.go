@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"net"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wstrace/wstrace/capture"
@@ -177,4 +178,24 @@ func (d Device) String() string {
 	}
 	b.WriteString(" [" + strings.Join(words, ", ") + "]")
 	return b.String()
+}
+
+// deviceName returns the name of an interface given by name or, as
+// tcpdump -i takes it, by its number in the list of Devices.
+func deviceName(name string) (string, error) {
+	n, err := strconv.Atoi(name)
+	if err != nil || strconv.Itoa(n) != name {
+		return name, nil
+	}
+	if _, err := net.InterfaceByName(name); err == nil {
+		return name, nil
+	}
+	devs, err := Devices()
+	if err != nil {
+		return "", err
+	}
+	if n < 1 || n > len(devs) {
+		return "", fmt.Errorf("capture on %q: %w: there are %d devices (see wstrace capture -D)", name, ErrUnknownInterface, len(devs))
+	}
+	return devs[n-1].Name, nil
 }

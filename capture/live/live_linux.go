@@ -74,6 +74,10 @@ func Open(opts Options) (*Handle, error) {
 	if name == "" {
 		return nil, fmt.Errorf("live capture: no interface given (try %q or %q)", "lo", AnyInterface)
 	}
+	name, err := deviceName(name)
+	if err != nil {
+		return nil, err
+	}
 	snapLen := opts.SnapLen
 	if snapLen <= 0 {
 		snapLen = DefaultSnapLen

@@ -24,6 +24,11 @@ func Open(opts Options) (*Handle, error) {
 	return nil, fmt.Errorf("capture on %q: %w (%s/%s); %s", opts.Interface, ErrNotSupported, runtime.GOOS, runtime.GOARCH, otherHint)
 }
 
+// Devices reports that this build cannot capture.
+func Devices() ([]Device, error) {
+	return nil, fmt.Errorf("list capture devices: %w (%s/%s); %s", ErrNotSupported, runtime.GOOS, runtime.GOARCH, otherHint)
+}
+
 // Interface describes the interface the capture reads.
 func (h *Handle) Interface() *capture.Interface { return nil }
 

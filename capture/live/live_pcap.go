@@ -219,20 +219,3 @@ func Devices() ([]Device, error) {
 	}
 	return devs, nil
 }
-
-// deviceName returns the libpcap name of an interface given by name or, as
-// tcpdump -i takes it, by its number in the list of Devices.
-func deviceName(name string) (string, error) {
-	var n int
-	if _, err := fmt.Sscanf(name, "%d", &n); err != nil || fmt.Sprint(n) != name {
-		return name, nil
-	}
-	devs, err := Devices()
-	if err != nil {
-		return "", err
-	}
-	if n < 1 || n > len(devs) {
-		return "", fmt.Errorf("capture on %q: %w: there are %d devices (see wstrace capture -D)", name, ErrUnknownInterface, len(devs))
-	}
-	return devs[n-1].Name, nil
-}
