@@ -58,10 +58,13 @@ type Handle struct {
 	ring   []byte
 	block  int    // the block being read
 	left   uint32 // packets of that block not yet read
-	next   int    // offset in ring of the next packet header of that block
+	next   int    // offset in ring of the next packet header of that block, or -1 before the block
+	// pending are the packets Close took out of the ring, for Next.
+	pending []*capture.Packet
 
-	number int
-	closed atomic.Bool
+	number    int
+	closed    atomic.Bool
+	closeDone chan struct{} // closed when Close has finished
 
 	mu    sync.Mutex // guards stats
 	stats Stats
@@ -89,6 +92,7 @@ func Open(opts Options) (*Handle, error) {
 		vlanOffset: -1,
 		fd:         -1,
 		wakeFd:     -1,
+		closeDone:  make(chan struct{}),
 	}
 	if lo, err := net.InterfaceByName("lo"); err == nil {
 		h.loopback = lo.Index
@@ -304,22 +308,63 @@ const (
 )
 
 // Next waits for the next packet and returns it. After Close it returns
-// io.EOF, also to a call that was waiting.
+// the packets the ring still held when the capture closed, then io.EOF; a
+// call waiting when Close is called returns promptly.
 func (h *Handle) Next() (*capture.Packet, error) {
+	for {
+		p, closing, err := h.next1()
+		if !closing {
+			return p, err
+		}
+		<-h.closeDone // Close takes what the ring holds into pending
+	}
+}
+
+// next1 is one try of Next; closing says Close is under way and Next must
+// wait for it to finish and try again.
+func (h *Handle) next1() (p *capture.Packet, closing bool, err error) {
 	h.ringMu.Lock()
 	defer h.ringMu.Unlock()
+	if len(h.pending) > 0 {
+		p := h.pending[0]
+		h.pending = h.pending[1:]
+		return p, false, nil
+	}
+	if h.ring == nil {
+		return nil, false, io.EOF
+	}
+	if h.closed.Load() {
+		return nil, true, nil
+	}
+	p, err = h.read(true)
+	if h.closed.Load() && p == nil {
+		return nil, true, nil
+	}
+	return p, false, err
+}
+
+// read returns the next packet of the ring that passes the filters. With
+// wait false it returns nil when there is none yet; with wait true it waits
+// for one, until Close.
+func (h *Handle) read(wait bool) (*capture.Packet, error) {
 	for {
-		if h.closed.Load() || h.ring == nil {
-			return nil, io.EOF
-		}
 		if h.left == 0 {
-			if err := h.nextBlock(); err != nil {
-				if h.closed.Load() {
-					return nil, io.EOF
+			h.releaseBlock()
+			base := h.block * ringBlockSize
+			if atomicLoad32(h.ring[base+blockStatus:])&unix.TP_STATUS_USER == 0 {
+				if !wait {
+					return nil, nil
 				}
-				return nil, err
+				if err := h.wait(); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			continue
+			h.left = binary.NativeEndian.Uint32(h.ring[base+blockNumPkts:])
+			h.next = base + int(binary.NativeEndian.Uint32(h.ring[base+blockFirstPkt:]))
+			if h.left == 0 {
+				continue // an empty block goes straight back
+			}
 		}
 		p, vlan := h.readPacket()
 		if p == nil {
@@ -340,39 +385,36 @@ func (h *Handle) Next() (*capture.Packet, error) {
 	}
 }
 
-// nextBlock hands the block just read back to the kernel, and waits until
-// the next one is wstrace's.
-func (h *Handle) nextBlock() error {
-	if h.next >= 0 {
-		// Done with the current block.
-		atomicStore32(h.ring[h.block*ringBlockSize+blockStatus:], unix.TP_STATUS_KERNEL)
-		h.block = (h.block + 1) % ringBlocks
-		h.next = -1
+// releaseBlock hands the block just read back to the kernel.
+func (h *Handle) releaseBlock() {
+	if h.next < 0 {
+		return
 	}
-	base := h.block * ringBlockSize
-	for atomicLoad32(h.ring[base+blockStatus:])&unix.TP_STATUS_USER == 0 {
-		fds := []unix.PollFd{{Fd: int32(h.fd), Events: unix.POLLIN | unix.POLLERR}, {Fd: int32(h.wakeFd), Events: unix.POLLIN}}
-		_, err := unix.Poll(fds, 1000)
-		if h.closed.Load() {
-			return io.EOF
-		}
-		if err != nil && err != unix.EINTR {
-			return fmt.Errorf("capture on %q: wait for packets: %w", h.iface.Name, err)
-		}
-		if fds[0].Revents&unix.POLLERR != 0 {
-			// The socket's pending error, such as the interface going down.
-			if serr, gerr := unix.GetsockoptInt(h.fd, unix.SOL_SOCKET, unix.SO_ERROR); gerr == nil && serr != 0 {
-				errno := unix.Errno(serr)
-				if errno == unix.ENETDOWN {
-					return fmt.Errorf("capture on %q: the interface went down: %w", h.iface.Name, errno)
-				}
-				return fmt.Errorf("capture on %q: receive: %w", h.iface.Name, errno)
+	atomicStore32(h.ring[h.block*ringBlockSize+blockStatus:], unix.TP_STATUS_KERNEL)
+	h.block = (h.block + 1) % ringBlocks
+	h.next = -1
+}
+
+// wait waits until the kernel hands over a block, or Close is called.
+func (h *Handle) wait() error {
+	fds := []unix.PollFd{{Fd: int32(h.fd), Events: unix.POLLIN | unix.POLLERR}, {Fd: int32(h.wakeFd), Events: unix.POLLIN}}
+	_, err := unix.Poll(fds, 1000)
+	if h.closed.Load() {
+		return io.EOF
+	}
+	if err != nil && err != unix.EINTR {
+		return fmt.Errorf("capture on %q: wait for packets: %w", h.iface.Name, err)
+	}
+	if fds[0].Revents&unix.POLLERR != 0 {
+		// The socket's pending error, such as the interface going down.
+		if serr, gerr := unix.GetsockoptInt(h.fd, unix.SOL_SOCKET, unix.SO_ERROR); gerr == nil && serr != 0 {
+			errno := unix.Errno(serr)
+			if errno == unix.ENETDOWN {
+				return fmt.Errorf("capture on %q: the interface went down: %w", h.iface.Name, errno)
 			}
+			return fmt.Errorf("capture on %q: receive: %w", h.iface.Name, errno)
 		}
 	}
-	h.left = binary.NativeEndian.Uint32(h.ring[base+blockNumPkts:])
-	h.next = base + int(binary.NativeEndian.Uint32(h.ring[base+blockFirstPkt:]))
-	// An empty block (left is 0) goes back to the kernel on the next call.
 	return nil
 }
 
@@ -473,8 +515,9 @@ func (h *Handle) pollKernelStats() error {
 	return nil
 }
 
-// Close stops the capture and releases the socket. A Next waiting for a
-// packet returns io.EOF. Closing twice is harmless.
+// Close stops the capture and releases the socket, keeping the packets the
+// kernel had already queued for Next. A Next waiting for a packet returns
+// io.EOF. Closing twice is harmless.
 func (h *Handle) Close() error {
 	if h.closed.Swap(true) {
 		return nil
@@ -483,8 +526,21 @@ func (h *Handle) Close() error {
 	var one [8]byte
 	binary.NativeEndian.PutUint64(one[:], 1)
 	_, _ = unix.Write(h.wakeFd, one[:])
+	defer close(h.closeDone)
 	h.ringMu.Lock()
 	defer h.ringMu.Unlock()
+	// Keep what the ring holds, also the block the kernel is still filling:
+	// it hands that over within its timeout.
+	for range 2 {
+		for h.ring != nil {
+			p, _ := h.read(false)
+			if p == nil {
+				break
+			}
+			h.pending = append(h.pending, p)
+		}
+		time.Sleep(2 * ringBlockTimeout * time.Millisecond)
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.release(); err != nil {
