@@ -123,6 +123,7 @@ type Annotator struct {
 	servers  map[netip.AddrPort]bool
 	summary  func(p *capture.Packet, d *decode.Packet) string
 	relay    relayIndex
+	cause    causeIndex
 	shared   sharedData
 	res      Result
 	count    int

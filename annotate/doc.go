@@ -173,7 +173,10 @@
 //	ws-message                    message (index), opcode, opcode_name, fragments, frames
 //	                              ([]int), first_packet, compressed, size (-1 unknown),
 //	                              wire_size, utf8_valid and json (text messages), truncated,
-//	                              incomplete, close_code, close_code_name, close_reason
+//	                              incomplete, close_code, close_code_name, close_reason;
+//	                              caused_by (index), cause_packet, cause_connection: for
+//	                              a server's message, the client message it answers or
+//	                              passes on (see Causes)
 //	ws-size-cap                   message, cap: decompression stopped at the size cap
 //	ws-memory-cap                 message, cap, kept: the content kept of all messages
 //	                              reached Options.MaxRetained; this one keeps kept bytes
@@ -240,6 +243,29 @@
 // is a relay: Message.RelayOf points at the message the server received
 // or, if there is none, at the first copy it sent; that message's Relays
 // lists the copies.
+//
+// # Causes
+//
+// A server's text message is linked to the client message that caused it
+// (Message.CausedBy): the latest earlier text message from a client, on
+// any connection, whose content it carries — the client's whole text, or
+// one of its JSON string values of four or more characters (decoded, so
+// "\u732a\u732a" and "猪猪" are the same value). When several client
+// messages qualify, the one with the most contents carried wins, then the
+// latest. A chat server's login notice to every browser thus points at the
+// login that caused it, and a chat line it passes on at the message the
+// speaker sent. The last 64 client messages are candidates.
+//
+// # Application protocols
+//
+// What the messages mean to the protocol they carry (Socket.IO and
+// Engine.IO, including the long-polling HTTP bodies before the upgrade;
+// STOMP; MQTT; GraphQL over WebSocket; JSON-RPC 2.0; SignalR) is the job of
+// package annotate/app: app.Explain takes a [Result] (app.Tracker the records
+// of a streaming annotator) and returns a record per
+// application packet, linked to the WebSocket message (by index) or the HTTP
+// body (by packet number) that carried it. This package stays below it and
+// emits no application events.
 //
 // # Limits
 //

@@ -451,6 +451,12 @@ type Message struct {
 	// the messages that relay this one.
 	RelayOf *Message
 	Relays  []*Message
+	// CausedBy is, for a server's text message, the client message that
+	// caused it: the latest earlier text message from a client, on any
+	// connection, whose content this one carries (its whole text, or a
+	// JSON string value of four or more characters; the one with the most
+	// such contents wins, then the latest). Nil when none does.
+	CausedBy *Message
 	// Faults are the protocol faults the message shows.
 	Faults []string
 

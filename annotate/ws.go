@@ -429,6 +429,15 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 		}
 		p.Set("close_reason", m.CloseReason)
 	}
+	if !websocket.Opcode(m.Opcode).IsControl() {
+		if m.From == Client {
+			a.cause.add(m)
+		} else if a.cause.link(m); m.CausedBy != nil {
+			p.Set("caused_by", m.CausedBy.Index)
+			p.Set("cause_packet", m.CausedBy.Packet)
+			p.Set("cause_connection", m.CausedBy.Conn.ID)
+		}
+	}
 	cur.addEvent(Event{Kind: "ws-message", Params: p, Message: m})
 	if m.CapHit && m.Compressed {
 		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})

@@ -42,6 +42,12 @@ const previewBytes = 40
 
 // Build makes the page for an annotated capture.
 func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
+	return build(res, src, opts, len(res.Packets))
+}
+
+// build makes the page for res, which holds some of the total packets of
+// the capture (all of them, except for a digest).
+func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, error) {
 	if opts.Style == "" {
 		opts.Style = StyleGuide
 	}
@@ -61,6 +67,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
 		src:     src,
 		res:     res,
+		total:   total,
 		section: map[*annotate.Connection]string{},
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
@@ -82,6 +89,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -96,6 +104,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -110,12 +119,15 @@ type builder struct {
 	page           *Page
 	src            Capture
 	res            *annotate.Result
+	total          int // packets in the capture
 	client, server Wire
 	section        map[*annotate.Connection]string
 	shown          map[string]bool // frame kinds with a table already
 	packets        map[int]*annotate.PacketInfo
+	nick           map[*annotate.Connection]Wire // the names clients gave
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -189,7 +201,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	if !b.opts.Selects(pi) {
+	if !b.opts.Selects(pi) || b.hiddenHeartbeat(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -221,6 +233,12 @@ type eventData struct {
 	Seq, Ack uint32
 	// Flags is tcpdump's flag string, such as "[S.]".
 	Flags string
+	// Absolute reports a packet whose numbers tcpdump prints absolute
+	// although the connection's initial numbers are known (it has no ACK
+	// flag); RelSeq is then its sequence number relative to the sender's
+	// initial one.
+	Absolute bool
+	RelSeq   uint32
 	// P holds the event's parameters; strings in it are Wire values.
 	P map[string]any
 	// Acked says what an acknowledgement acknowledges (Markdown), or "".
@@ -233,6 +251,34 @@ type eventData struct {
 	// Classic reports the classic style (sentences there quote messages
 	// in full, as the page has no other place for them).
 	Classic bool
+
+	b *builder
+}
+
+// Port returns the client port of connection id (a template calls it as
+// {{.Port .P.of_connection}}), or 0.
+func (d *eventData) Port(id any) uint16 {
+	if d.b == nil {
+		return 0
+	}
+	n, _ := strconv.Atoi(fmt.Sprint(id))
+	if c := d.b.connection(n); c != nil {
+		return c.Client.Port()
+	}
+	return 0
+}
+
+// Outside returns, for a packet the page does not show, the words that
+// say so (" (not shown on this page)"), else "".
+func (d *eventData) Outside(n any) string {
+	if d.b == nil {
+		return ""
+	}
+	num, err := strconv.Atoi(fmt.Sprint(n))
+	if err != nil || d.b.shownPacket(num) {
+		return ""
+	}
+	return d.b.plain("ui.ref.outside")
 }
 
 type frameData struct {
@@ -246,6 +292,10 @@ type frameData struct {
 	Header     int    // header length
 	LengthBits int
 	Index      int
+	// InCompressed reports a frame after the first of a compressed
+	// message: RSV1 is 0, yet its payload is deflate data (RFC 7692
+	// section 6.1).
+	InCompressed bool
 }
 
 type messageData struct {
@@ -270,7 +320,7 @@ type messageData struct {
 // baseData fills d with what every message about the packet may use, and
 // returns d.
 func (b *builder) baseData(pi *annotate.PacketInfo, d *eventData) *eventData {
-	*d = eventData{Client: b.client, Server: b.server, Len: pi.PayloadLength, Seq: pi.Seq, Ack: pi.Ack, Classic: b.opts.Style == StyleClassic}
+	*d = eventData{Client: b.client, Server: b.server, Len: pi.PayloadLength, Seq: pi.Seq, Ack: pi.Ack, Classic: b.opts.Style == StyleClassic, b: b}
 	if c := pi.Conn; c != nil {
 		from, to := c.End(pi.From), c.End(pi.From.Peer())
 		d.From, d.To = b.roleName(pi.From), b.roleName(pi.From.Peer())
@@ -280,6 +330,13 @@ func (b *builder) baseData(pi *annotate.PacketInfo, d *eventData) *eventData {
 	}
 	if f, ok := tcpFlags(pi); ok {
 		d.Flags = b.flags(f)
+		if c := pi.Conn; c != nil && c.HaveISN && !pi.Relative && f&decode.ACK == 0 && f&decode.SYN == 0 {
+			isn := c.ClientISN
+			if pi.From == annotate.Server {
+				isn = c.ServerISN
+			}
+			d.Absolute, d.RelSeq = true, pi.Seq-isn
+		}
 	}
 	return d
 }
@@ -419,6 +476,9 @@ func (b *builder) frameData(fr *annotate.Frame) *frameData {
 	if fr.Masked {
 		fd.Key = hexBytes(fr.MaskKey[:])
 	}
+	if m := fr.Message; m != nil && m.Compressed && len(m.Frames) > 0 && m.Frames[0] != fr {
+		fd.InCompressed = true
+	}
 	return fd
 }
 
@@ -548,7 +608,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 	if b.heading == nil {
 		b.heading = make(map[string]any, 2)
 	}
-	b.heading["Number"], b.heading["What"] = pi.Number, b.noun(pi.Phase, base)
+	b.heading["Number"], b.heading["What"] = pi.Number, b.nounOf(pi, base)
 	p.Heading = b.text("ui.packet-heading", b.heading)
 
 	// One sentence per event.
@@ -590,7 +650,13 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		if s := strings.TrimSpace(b.text(key, d)); s != "" {
 			p.Text = append(p.Text, s)
 		}
+		if e.Kind == "ws-message" {
+			if s := b.story(e.Message); s != "" {
+				p.Text = append(p.Text, s)
+			}
+		}
 	}
+	p.Text = append(p.Text, b.appText(pi)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -604,13 +670,39 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 	return p
 }
 
-// noun returns the short name of a packet of the given phase.
-func (b *builder) noun(ph annotate.Phase, d *eventData) string {
-	key := "noun." + string(ph)
+// nounOf returns the short name of a packet: what its phase stands for,
+// told apart where one phase covers different things (a FIN or the ACK of
+// one, a whole frame or part of one).
+func (b *builder) nounOf(pi *annotate.PacketInfo, d *eventData) string {
+	key := "noun." + string(pi.Phase)
+	switch pi.Phase {
+	case annotate.PhaseTeardown:
+		if e, ok := pi.Event("tcp-teardown"); ok {
+			if e.Bool("fin") {
+				key = "noun.fin"
+			} else {
+				key = "noun.fin-ack"
+			}
+		}
+	case annotate.PhaseWSData, annotate.PhaseWSControl:
+		d.Frame = nil
+		if len(pi.Frames) > 0 {
+			d.Frame = b.frameData(pi.Frames[0])
+		} else if e, ok := pi.Event("ws-frame-part"); ok {
+			key = "noun.frame-part"
+			if e.Frame != nil {
+				d.Frame = b.frameData(e.Frame)
+			} else if i := int(e.Int("frame")); e.Params.Get("frame") != nil && i >= 0 && i < len(b.res.Frames) {
+				d.Frame = b.frameData(b.res.Frames[i])
+			}
+		}
+	}
 	if !b.cat.Has(key) {
 		key = "noun.other"
 	}
-	return b.text(key, d)
+	s := b.text(key, d)
+	d.Frame = nil
+	return s
 }
 
 // acked says what an acknowledgement acknowledges: "the 101 response
@@ -625,10 +717,10 @@ func (b *builder) acked(e annotate.Event, base *eventData) string {
 	}
 	what := ""
 	if last := b.packets[nums[len(nums)-1]]; last != nil {
-		what = b.noun(last.Phase, b.baseData(last, &b.ackBase))
+		what = b.nounOf(last, b.baseData(last, &b.ackBase))
 	}
 	args := b.args()
-	args["What"], args["Packets"], args["Count"] = what, joinInts(nums), len(nums)
+	args["What"], args["Packets"], args["Count"] = what, b.joinList(nums), len(nums)
 	return b.text("ui.acked", args)
 }
 
@@ -874,7 +966,10 @@ func (b *builder) unmaskRows(fr *annotate.Frame, withText bool) [][]string {
 		key = append(key, hexByte(k))
 		xor = append(xor, hexByte(c))
 		ch := "."
-		if c > 0x20 && c < 0x7f {
+		switch {
+		case c == ' ':
+			ch = "␠" // a space, made visible
+		case c > 0x20 && c < 0x7f:
 			ch = printableASCII[c-0x20 : c-0x20+1]
 		}
 		chars = append(chars, ch)
@@ -892,6 +987,10 @@ func (b *builder) unmaskRows(fr *annotate.Frame, withText bool) [][]string {
 
 // sections groups the packets by connection and section.
 func (b *builder) sections() {
+	if b.opts.Order == OrderTime {
+		b.sectionsInTime()
+		return
+	}
 	conns := map[int]bool{}
 	for _, p := range b.page.Packets {
 		if p.Conn > 0 {
@@ -1014,12 +1113,19 @@ func (b *builder) summary() {
 	pg := b.page
 	conns := map[int]bool{}
 	messages, fromClient := 0, 0
+	closes := false // a close frame, a FIN or a RST is shown
 	clients, servers := b.ends()
 	for _, pi := range b.selectedInfo {
 		if c := pi.Conn; c != nil {
 			conns[c.ID] = true
 		}
+		if f, ok := tcpFlags(pi); ok && f&(decode.FIN|decode.RST) != 0 {
+			closes = true
+		}
 		for _, m := range pi.Messages {
+			if m.Opcode == 8 {
+				closes = true
+			}
 			if m.Opcode < 8 {
 				messages++
 				if m.From == annotate.Client {
@@ -1038,11 +1144,12 @@ func (b *builder) summary() {
 	}
 	d := map[string]any{
 		"Capture": Wire(b.src.Name), "Client": b.client, "Server": b.server, "ServerPort": serverPort,
-		"Shown": len(b.selectedInfo), "Total": len(b.res.Packets), "Connections": len(conns),
+		"Shown": len(b.selectedInfo), "Total": b.total, "Connections": len(conns),
 		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
 		"Start":   first.UTC().Format("2006-01-02 15:04:05.000000 UTC"),
 		"Hex":     b.opts.Hex,
+		"Closes":  closes,
 	}
 	title, intro := "ui.guide.title", "ui.guide.intro"
 	if b.opts.Style == StyleClassic {

@@ -24,6 +24,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
+	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,9 +92,23 @@ var ErrUnknownInterface = errors.New("no such interface")
 // capture is not implemented.
 var ErrNotSupported = errors.New("live capture is not supported on this system")
 
-// PermissionHint tells the user how to allow capturing.
-const PermissionHint = "run as root (sudo), or grant the capability: " +
-	"sudo setcap cap_net_raw,cap_net_admin=eip $(which wstrace)"
+// PermissionHint tells the user how to allow capturing: with sudo, or by
+// granting the running program's file (named by its real path, since it
+// need not be on PATH) the one capability capturing needs, CAP_NET_RAW.
+func PermissionHint() string {
+	exe, err := os.Executable()
+	if err == nil {
+		if real, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = real
+		}
+	} else {
+		exe = "$(command -v wstrace)"
+	}
+	if strings.ContainsAny(exe, " '\"$`\\") && !strings.HasPrefix(exe, "$(") {
+		exe = "'" + strings.ReplaceAll(exe, "'", `'\''`) + "'"
+	}
+	return "run as root (sudo), or grant the program the capability: sudo setcap cap_net_raw=eip " + exe
+}
 
 // Interfaces returns the system's network interfaces. Open also accepts
 // AnyInterface, which is not among them.
@@ -120,7 +136,7 @@ func unknownInterface(name string) error {
 
 // permissionError builds the error for a capture the process may not start.
 func permissionError(name string, cause error) error {
-	return fmt.Errorf("capture on %q: %w (%w); %s", name, ErrPermission, cause, PermissionHint)
+	return fmt.Errorf("capture on %q: %w (%w); %s", name, ErrPermission, cause, PermissionHint())
 }
 
 // Device flags, as libpcap's pcap_findalldevs reports them (PCAP_IF_*).

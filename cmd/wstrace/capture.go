@@ -34,6 +34,7 @@ type captureFlags struct {
 	list       bool
 	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
+	serve      serveFlags
 }
 
 func newCaptureCommand() *cobra.Command {
@@ -67,6 +68,7 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	f.print.registerPrint(fl, "hex-dump")
 	fl.CountVarP(&f.verbose, "verbose", "v", "tcpdump's -v: not supported (wstrace prints packets as tcpdump does without -v)")
 	f.page.register(fl)
+	f.serve.register(fl)
 	fl.SortFlags = false
 	registerCompletions(c)
 	return c
@@ -105,6 +107,21 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	if expr != "" {
 		opts.Expression = match
 	}
+	var page *liveServer
+	if f.serve.addr != "" {
+		source := f.iface
+		if expr != "" {
+			source += ", " + expr
+		}
+		if page, err = startLive(stderr, f.serve, f.page, source, expr); err != nil {
+			return err
+		}
+		// The page's own traffic is never captured.
+		keep := opts.Filter
+		opts.Filter = func(p *capture.Packet) bool {
+			return !page.own(p) && (keep == nil || keep(p))
+		}
+	}
 	h, err := live.Open(opts)
 	if err != nil {
 		return err
@@ -120,6 +137,17 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		// Keep the packets beside the page, so that nothing captured is
 		// lost, in a file of a fresh name: the user named only the page.
 		pcapPath = besidePage(stderr, f.page.output)
+	}
+	if pcapPath == "" && page != nil {
+		// The full page at the end is made from the file.
+		tmp, err := os.CreateTemp("", "wstrace-live-*.pcapng")
+		if err != nil {
+			h.Close()
+			return err
+		}
+		tmp.Close()
+		pcapPath = tmp.Name()
+		fmt.Fprintf(stderr, "wstrace: writing the packets to %s\n", pcapPath)
 	}
 	var sink live.PacketWriter = discard{}
 	var file *os.File
@@ -154,6 +182,9 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
 		sink = ng
+		if page != nil {
+			sink = teeWriter{w: ng, live: page}
+		}
 	}
 
 	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose}
@@ -172,6 +203,14 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		}
 	}
 	n, recErr := live.Record(ctx, h, sink, rec)
+	var second context.Context
+	if page != nil {
+		// Ctrl-C ended the capture (or -c, --duration, --until-close did):
+		// the next one ends serving the page.
+		var stop context.CancelFunc
+		second, stop = untilInterrupt()
+		defer stop()
+	}
 	if st, err := h.Stats(); err == nil {
 		fmt.Fprintf(stderr, "%d packets captured\n%d packets received by filter\n%d packets dropped by kernel\n", n, st.Received, st.Dropped)
 	}
@@ -195,10 +234,18 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		f.page.keylog = ""
 	}
 	if recErr != nil {
+		if page != nil {
+			page.http.Close()
+		}
 		return recErr
 	}
 	if f.page.output != "" {
-		return renderAfterCapture(ctx, stop, stdout, stderr, pcapPath, f.page, "wstrace")
+		if err := renderAfterCapture(ctx, stop, stdout, stderr, pcapPath, f.page, "wstrace"); err != nil {
+			return err
+		}
+	}
+	if page != nil {
+		return page.finish(second, stderr, pcapPath, f.page)
 	}
 	return nil
 }

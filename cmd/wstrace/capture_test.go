@@ -355,17 +355,67 @@ func TestCaptureUnprivileged(t *testing.T) {
 		if code := cmd.ProcessState.ExitCode(); code != exitError {
 			t.Errorf("-i %s as nobody: exit %d (%v), want %d:\n%s", iface, code, err, exitError, msg)
 		}
-		for _, want := range []string{"CAP_NET_RAW", "sudo", "setcap cap_net_raw"} {
+		for _, want := range []string{"CAP_NET_RAW", "sudo", "setcap cap_net_raw=eip " + exe} {
 			if !strings.Contains(msg, want) {
 				t.Errorf("-i %s as nobody: the message does not mention %q:\n%s", iface, want, msg)
 			}
 		}
-		for _, bad := range []string{"goroutine ", "panic"} {
+		for _, bad := range []string{"goroutine ", "panic", "cap_net_admin", "$(which"} {
 			if strings.Contains(msg, bad) {
 				t.Errorf("-i %s as nobody: %q in the message:\n%s", iface, bad, msg)
 			}
 		}
 		t.Logf("-i %s as nobody: %s", iface, strings.TrimSpace(msg))
+	}
+}
+
+// TestCaptureWithCapability checks the hint's claim: a copy of wstrace
+// granted CAP_NET_RAW alone (setcap cap_net_raw=eip) captures as user
+// nobody.
+func TestCaptureWithCapability(t *testing.T) {
+	testenv.NeedRoot(t)
+	setcap := testenv.NeedTool(t, "setcap")
+	dir := testenv.PublicTempDir(t)
+	exe := filepath.Join(dir, "wstrace")
+	b, err := os.ReadFile(wstraceBinary(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(setcap, "cap_net_raw=eip", exe).CombinedOutput(); err != nil {
+		testenv.Missing(t, "setcap cap_net_raw=eip: %v: %s (a file system without file capabilities?)", err, out)
+	}
+	url, port := wspeer.EchoServer(t)
+	cmd := exec.Command(exe, "capture", "-i", "lo", "-c", "3", "-w", "out.pcapng", "tcp", "port", strconv.Itoa(port))
+	cmd.Dir = dir
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	deadline := time.After(10 * time.Second)
+	for {
+		wspeer.Session(t, url, "hello")
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("capture as nobody with cap_net_raw: %v\n%s", err, stderr.String())
+			}
+			_, packets := testenv.ReadTcpdump(t, filepath.Join(dir, "out.pcapng"))
+			if len(packets) != 3 {
+				t.Errorf("captured %d packets, want 3", len(packets))
+			}
+			return
+		case <-deadline:
+			cmd.Process.Kill()
+			t.Fatalf("capture as nobody with cap_net_raw captured nothing in 10s:\n%s", stderr.String())
+		case <-time.After(200 * time.Millisecond):
+		}
 	}
 }
 

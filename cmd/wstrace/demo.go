@@ -29,6 +29,7 @@ type demoFlags struct {
 	write    string
 	named    bool // the user gave -w
 	page     pageFlags
+	serve    serveFlags
 }
 
 func newDemoCommand() *cobra.Command {
@@ -62,6 +63,7 @@ private user and network namespace where that is allowed.`,
 	fl.StringVarP(&f.iface, "interface", "i", "lo", "capture on `IFACE`: lo or any")
 	fl.StringVarP(&f.write, "write", "w", "demo.pcapng", "write the capture to `FILE`")
 	f.page.register(fl)
+	f.serve.register(fl)
 	fl.SortFlags = false
 	registerCompletions(c)
 	return c
@@ -73,6 +75,9 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	}
 	if err := f.page.check(); err != nil {
 		return err
+	}
+	if f.iface != "lo" && f.iface != "any" {
+		return usageError{fmt.Errorf("-i %s: the demo's browsers and server talk over loopback, which %s never sees: give -i lo or -i any", f.iface, f.iface)}
 	}
 	if f.write == "-" || f.write == "" {
 		return usageError{errors.New("the demo explains its capture from the file -w names: give -w FILE")}
@@ -99,19 +104,31 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	if err != nil {
 		return fmt.Errorf("%s: %w", f.write, err)
 	}
+	var sink demo.PacketWriter = w
+	var page *liveServer
+	if f.serve.addr != "" {
+		if page, err = startLive(stderr, f.serve, f.page, "wstrace demo, "+f.iface+", "+f.addr, ""); err != nil {
+			return err
+		}
+		sink = teeWriter{w: w, live: page}
+	}
 	cfg := demo.Config{Addr: f.addr, Names: f.names, Messages: f.messages, Deflate: f.deflate, Pause: f.pause}
 	fmt.Fprintf(stderr, "wstrace demo: chat server on %s, browsers %s, capturing on %s to %s\n",
 		f.addr, strings.Join(f.names, ", "), f.iface, f.write)
 	opts := live.Options{Interface: f.iface}
-	transcript, err := demo.CaptureRun(ctx, cfg, opts, w)
+	transcript, err := demo.CaptureRun(ctx, cfg, opts, sink)
 	if errors.Is(err, live.ErrPermission) {
-		// Say why the capture is not on the host before trying elsewhere.
-		fmt.Fprintf(stderr, "wstrace: %v\nwstrace demo: playing the demo inside a private user and network namespace instead\n", err)
-		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, w); err != nil {
-			return fmt.Errorf("%w\n%s", err, live.PermissionHint)
+		// Say what happens first: this is no failure, the demo runs where
+		// it may capture.
+		fmt.Fprintf(stderr, "wstrace demo: playing the demo inside a private user and network namespace, where it may capture (this process may not capture on the host: that needs root or CAP_NET_RAW)\n")
+		if transcript, err = demo.CaptureIsolated(ctx, cfg, opts, sink); err != nil {
+			return fmt.Errorf("%w\n%s", err, live.PermissionHint())
 		}
 	}
 	if err != nil {
+		if page != nil {
+			page.http.Close()
+		}
 		return err
 	}
 	if err := file.Close(); err != nil {
@@ -128,16 +145,25 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 		fmt.Fprintf(stderr, "  %-10s %-8s %s\n", e.Client, verb, e.Text)
 	}
 	fmt.Fprintf(stderr, "wstrace demo: capture written to %s\n", f.write)
-	if f.page.output == "" {
+	// With --serve the page is on the web; stdout gets it only when asked
+	// with -o.
+	if f.page.output == "" && page == nil {
 		stop()
 		if err := renderFile(context.Background(), stdout, nil, f.write, f.page, ""); err != nil {
 			return err
 		}
-	} else if err := renderAfterCapture(ctx, stop, stdout, stderr, f.write, f.page, "wstrace demo"); err != nil {
-		return err
+	} else if f.page.output != "" {
+		if err := renderAfterCapture(ctx, stop, stdout, stderr, f.write, f.page, "wstrace demo"); err != nil {
+			return err
+		}
 	}
 	if f.page.output != "" {
 		fmt.Fprintf(stderr, "wstrace demo: page written to %s\n", f.page.output)
+	}
+	if page != nil {
+		second, stopServing := untilInterrupt()
+		defer stopServing()
+		return page.finish(second, stderr, f.write, f.page)
 	}
 	return nil
 }

@@ -235,6 +235,14 @@ func checkDemoPage(t *testing.T, path string, res *annotate.Result) {
 // may not capture on the host: it says so, plays the demo inside a private
 // user and network namespace, and still writes the capture and the page.
 func TestDemoUnprivileged(t *testing.T) {
+	// Interfaces the demo's loopback traffic never crosses are refused.
+	for _, iface := range []string{"eth0", "nosuch0"} {
+		_, stderr, code := runCLI(t, nil, "demo", "-i", iface, "-w", filepath.Join(t.TempDir(), "d.pcapng"))
+		if code != exitUsage || !strings.Contains(stderr, "-i lo or -i any") {
+			t.Errorf("demo -i %s: exit %d, %q; want exit 2 saying -i lo or -i any", iface, code, stderr)
+		}
+	}
+
 	testenv.NeedRoot(t) // to become nobody
 	if b, err := os.ReadFile("/proc/sys/user/max_user_namespaces"); err == nil && strings.TrimSpace(string(b)) == "0" {
 		testenv.Missing(t, "this system forbids user namespaces (user.max_user_namespaces=0)")
@@ -253,6 +261,13 @@ func TestDemoUnprivileged(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("wstrace demo as nobody does not say %q:\n%s", want, out)
 		}
+	}
+	// What the demo does comes first, not a message that reads as a failure.
+	if first, _, _ := strings.Cut(string(out), "\n"); strings.Contains(first, "needs root") && !strings.Contains(first, "playing the demo inside") {
+		t.Errorf("the first line reads as a failure: %s", first)
+	}
+	if strings.Index(string(out), "playing the demo inside") > strings.Index(string(out), "CAP_NET_RAW") {
+		t.Errorf("the demo says it may not capture before it says what it does:\n%s", out)
 	}
 	res := annotateFile(t, filepath.Join(dir, "demo.pcapng"))
 	checkDemo(t, res, false)

@@ -94,6 +94,10 @@
 //	events             [event]
 //	fields             [field]
 //	frames, messages   indexes of the frames and messages this packet completes
+//	app                [app] the application records of the HTTP body this packet
+//	                   completes, when a protocol claims its request target (Engine.IO
+//	                   long-polling: the open packet, Socket.IO packets POSTed and polled);
+//	                   only bodies whose length Content-Length gives; else []
 //
 // An event is an object with "kind" and the event's parameters as further
 // members, e.g. {"kind": "ack", "ack": 716, "acked_bytes": 715,
@@ -152,8 +156,50 @@
 //	close_reason       reason of a close message, else null
 //	relay_of           index of the message this one relays, or null
 //	relays             indexes of the messages that relay this one
+//	caused_by          for a server's text message, the index of the client message
+//	                   that caused it: the latest earlier text message from a client,
+//	                   on any connection, whose whole text or one of whose JSON string
+//	                   values of 4+ characters this one carries (the most such values
+//	                   wins); null when none. In the seed capture the login notice of
+//	                   packet 24 points at mynick's login (packet 19), the chat line of
+//	                   packet 29 at what mynick said in packet 26.
 //	truncated          the payload was cut at the size cap (or a gap)
 //	cap_hit            decompression or reassembly stopped at the size cap
 //	incomplete         some of it was never captured (or its compression context)
 //	faults             [string]
+//	app                [app] what the message means to the application protocol it
+//	                   carries (package annotate/app): usually one record; several when
+//	                   one message holds several packets (MQTT, a JSON-RPC batch, SignalR
+//	                   records); [] when no protocol is recognised, or when the message
+//	                   only carries part of a packet that a later message completes (MQTT)
+//
+// An app record (the types and fields of each protocol are listed in the
+// documentation of package annotate/app):
+//
+//	protocol           "socket.io", "engine.io", "stomp", "mqtt", "graphql-transport-ws",
+//	                   "graphql-ws", "jsonrpc" or "signalr"
+//	type               the packet type as the protocol's specification names it: Engine.IO
+//	                   open/close/ping/pong/message/upgrade/noop; Socket.IO CONNECT,
+//	                   DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK (and
+//	                   "attachment" for a binary attachment); STOMP commands (and
+//	                   "heart-beat"); MQTT control packet names; GraphQL message types (and
+//	                   "close"); JSON-RPC request/notification/response/error; SignalR
+//	                   message type names (and "handshake")
+//	fields             {name: value} the packet's fields in wire order: event, args,
+//	                   ack_id, attachments, namespace, destination, topic, id, ... Secrets
+//	                   (Socket.IO auth, STOMP passcode, MQTT password, GraphQL
+//	                   connection_init payload) are "<redacted>" under --redact (the default)
+//	links              [{rel, message, packet, part}] the records this one is linked to:
+//	                   rel "answers" (an ACK, response, RECEIPT, PUBACK, pong, ...),
+//	                   "attachment_of", "subscription", "operation" or "invocation";
+//	                   message is the message index (null for a record in an HTTP body),
+//	                   packet the packet that completed it, part its place in it
+//	part               its place among the records of its message or body, from 0
+//	parts              the messages that carried it, when several did (MQTT), else []
+//	session            the Engine.IO session id (sid) of engine.io and socket.io records
+//	                   (one session spans its polling requests and its WebSocket), else ""
+//	heartbeat          keep-alive traffic (--hide-heartbeats leaves it out of pages)
+//	guess              the protocol was recognised by a heuristic only
+//	error              "" or why it does not parse ("bad-json", "json-too-deep",
+//	                   "missing-nul", "content-length-mismatch", "packet-too-large", ...)
 package jsonout

@@ -122,6 +122,7 @@ type Packet struct {
 	Fields        []Field `json:"fields"`
 	Frames        []int   `json:"frames"`
 	Messages      []int   `json:"messages"`
+	App           []App   `json:"app"`
 }
 
 // Event is an event: its kind and its parameters, flattened into one
@@ -188,10 +189,12 @@ type Message struct {
 	CloseReason *string  `json:"close_reason"`
 	RelayOf     *int     `json:"relay_of"`
 	Relays      []int    `json:"relays"`
+	CausedBy    *int     `json:"caused_by"`
 	Truncated   bool     `json:"truncated"`
 	CapHit      bool     `json:"cap_hit"`
 	Incomplete  bool     `json:"incomplete"`
 	Faults      []string `json:"faults"`
+	App         []App    `json:"app"`
 }
 
 // Write writes res to w as a JSON document followed by a newline: the
@@ -244,7 +247,9 @@ func Build(res *annotate.Result, opts Options) *Document {
 		Messages:    make([]Message, 0, len(res.Messages)),
 	}
 	conns, msgs := map[int]bool{}, map[int]bool{}
+	t := newTracker(opts)
 	for _, p := range res.Packets {
+		apps := appRecords(t.Packet(p))
 		if opts.Select != nil && !opts.Select(p) {
 			continue
 		}
@@ -255,13 +260,16 @@ func Build(res *annotate.Result, opts Options) *Document {
 			msgs[m.Index] = true
 		}
 		d.Packets = append(d.Packets, packet(p, opts.Redact))
+		d.Packets[len(d.Packets)-1].App = apps
 		for _, f := range p.Frames {
 			d.Frames = append(d.Frames, frame(f, opts))
 		}
 	}
 	for _, m := range res.Messages {
+		apps := appRecords(t.Message(m))
 		if opts.Select == nil || msgs[m.Index] {
 			d.Messages = append(d.Messages, message(m))
+			d.Messages[len(d.Messages)-1].App = apps
 		}
 	}
 	for _, c := range res.Connections {
@@ -504,6 +512,10 @@ func message(m *annotate.Message) Message {
 	}
 	for _, r := range m.Relays {
 		out.Relays = append(out.Relays, r.Index)
+	}
+	if m.CausedBy != nil {
+		i := m.CausedBy.Index
+		out.CausedBy = &i
 	}
 	return out
 }

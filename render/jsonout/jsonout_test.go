@@ -128,6 +128,18 @@ func TestWorkerman(t *testing.T) {
 			t.Errorf("packet %d: relay_of %v, origin relays %v", relay, rm.RelayOf, om.Relays)
 		}
 	}
+	// The causes: packet 24 tells the other browser of mynick's login
+	// (packet 19), packet 29 passes on what mynick said in packet 26.
+	for p, cause := range map[int]int{24: 19, 29: 26, 27: 26} {
+		pm := doc.Messages[doc.Packets[p-1].Messages[0]]
+		cm := doc.Messages[doc.Packets[cause-1].Messages[0]]
+		if pm.CausedBy == nil || *pm.CausedBy != cm.Index {
+			t.Errorf("packet %d: caused_by %v, want message %d (packet %d)", p, pm.CausedBy, cm.Index, cause)
+		}
+	}
+	if m.CausedBy != nil {
+		t.Errorf("a client message has caused_by %d", *m.CausedBy)
+	}
 
 	// Member names as written, for the fields the issue names.
 	for _, name := range []string{"connections", "packets", "frames", "messages"} {
@@ -139,7 +151,7 @@ func TestWorkerman(t *testing.T) {
 		"connections": {"id", "client", "server"},
 		"packets":     {"number", "time", "connection", "from", "summary", "phase", "events"},
 		"frames":      {"packet", "connection", "from", "fin", "rsv", "opcode", "masked", "mask_key", "payload_length", "length_bits"},
-		"messages":    {"packet", "connection", "from", "opcode", "fragments", "compressed", "close_code", "close_reason", "relay_of"},
+		"messages":    {"packet", "connection", "from", "opcode", "fragments", "compressed", "close_code", "close_reason", "relay_of", "caused_by"},
 	}
 	for list, names := range need {
 		obj := raw[list].([]any)[0].(map[string]any)

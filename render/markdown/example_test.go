@@ -46,7 +46,7 @@ func Example() {
 	//
 	// - `[S]` SYN: asks to open a connection
 	// - `[S.]` SYN+ACK: agrees to open it and acknowledges the SYN
-	// - `[.]` ACK only: acknowledges bytes received, carries no data
+	// - `[.]` only the ACK flag: acknowledges bytes received; the packet may carry data too (its length says)
 	// - `[P.]` PSH+ACK: carries data; push it to the application now
 	// - `[F.]` FIN+ACK: this side has nothing more to send
 	// - `[R]` RST: aborts the connection
