@@ -32,7 +32,7 @@ const (
 
 // Sections returns the section names in page order.
 func Sections() []string {
-	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
 func sectionRank(s string) int { return slices.Index(Sections(), s) }
@@ -575,6 +575,8 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 		}
 	case annotate.PhaseTeardown, annotate.PhaseReset:
 		next = SectionTeardown
+	default:
+		next = tlsSection(pi.Phase)
 	}
 	switch {
 	case next != "" && sectionRank(next) > sectionRank(cur):
