@@ -32,6 +32,7 @@ type captureFlags struct {
 	follow     bool
 	verbose    int
 	list       bool
+	userFilter bool // run the filter in user space only (for bench/flood.sh)
 	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
 	serve      serveFlags
@@ -59,6 +60,8 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	fl := c.Flags()
 	fl.StringVarP(&f.iface, "interface", "i", "", "capture on `IFACE` (lo, any, eth0, ..., or a number from -D)")
 	fl.BoolVarP(&f.list, "list-interfaces", "D", false, "list the interfaces a capture can use, as tcpdump -D does, and exit")
+	fl.BoolVar(&f.userFilter, "no-kernel-filter", false, "run the filter in wstrace, not in the kernel")
+	_ = fl.MarkHidden("no-kernel-filter")
 	fl.StringVarP(&f.write, "write", "w", "", "write packets to the pcapng `FILE` as they arrive")
 	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after `D` (such as 30s or 5m)")
@@ -104,7 +107,10 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		return err
 	}
 	opts := live.Options{Interface: f.iface, SnapLen: f.snapLen}
-	if expr != "" {
+	switch {
+	case expr != "" && f.userFilter:
+		opts.Filter = func(p *capture.Packet) bool { return match.MatchPacket(p, nil) }
+	case expr != "":
 		opts.Expression = match
 	}
 	var page *liveServer
