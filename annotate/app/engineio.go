@@ -501,13 +501,16 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 // envReveal is set by the decoder that owns the session.
 func (s *eioSession) envReveal() bool { return s.reveal }
 
-// Text returns a short text for a JSON value, as compact JSON.
+// Text returns a JSON value as compact JSON, as it would appear on the wire
+// (without encoding/json's escaping of <, > and &).
 func Text(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(b))
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Vocabulary lists the catalog key suffixes of EngineIO's records.
