@@ -8,6 +8,8 @@
 #   demo.classic.zh-TW.md            its page in the seed tutorial's classic style
 #   workerman-chat.LANG.{md,html}    the same pages for workerman-chat.pcap
 #   workerman-chat.classic.zh-TW.md
+#   socketio-chat.LANG.{md,html}     the same pages for socketio-chat.pcap (Chromium and the
+#   socketio-chat.classic.zh-TW.md   npm socket.io 4 server), with --hide-heartbeats
 #
 # Run it from anywhere in the repository, as root (or as a user who may create
 # user namespaces: the demo then captures inside a private one):
@@ -30,17 +32,19 @@ wstrace() { "$bin/wstrace" "$@"; }
 # run shows each step's packets together.
 wstrace demo --pause 50ms --lang en -w examples/demo.pcapng -o examples/demo.en.md
 
-# pages NAME CAPTURE: every page of one capture.
+# pages NAME CAPTURE [FLAG...]: every page of one capture.
 pages() {
 	local name=$1 capture=$2
+	shift 2
 	for lang in en zh-TW zh-CN; do
 		for format in md html; do
-			wstrace render --lang "$lang" -o "examples/$name.$lang.$format" "$capture"
+			wstrace render "$@" --lang "$lang" -o "examples/$name.$lang.$format" "$capture"
 		done
 	done
-	wstrace render --style classic --lang zh-TW -o "examples/$name.classic.zh-TW.md" "$capture"
+	wstrace render "$@" --style classic --lang zh-TW -o "examples/$name.classic.zh-TW.md" "$capture"
 }
 pages demo examples/demo.pcapng
 pages workerman-chat examples/workerman-chat.pcap
+pages socketio-chat examples/socketio-chat.pcap --hide-heartbeats
 
-ls -l examples/demo.* examples/workerman-chat.*
+ls -l examples/demo.* examples/workerman-chat.* examples/socketio-chat.*

@@ -31,7 +31,7 @@ func TestSocketIOPage(t *testing.T) {
 	want := map[string][]string{
 		"en": {
 			"Mynick emits the event `say` with `\"hi, all ！\"`.",
-			"The server acknowledges the event `login` of packet 83 (ack id 0), answering `{\"id\":\"hNvd5Xp6qv-M5tnbAAAB\",\"ok\":true}`.",
+			"The server acknowledges the event `login` of packet 83 (ack id 0), answering `{\"ok\":true,\"id\":\"hNvd5Xp6qv-M5tnbAAAB\"}`.",
 			"Mynick emits the event `file` with binary data: 1 attachment follows in binary frames",
 			"This binary frame is attachment 0 (5 bytes) of the BINARY\\_EVENT `file` in packet 100.",
 			"Mynick asks to join the Socket.IO namespace `/`, sending an auth payload `<redacted>` (members `token`).",
