@@ -32,7 +32,7 @@ const (
 
 // Sections returns the section names in page order.
 func Sections() []string {
-	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
 func sectionRank(s string) int { return slices.Index(Sections(), s) }
@@ -42,6 +42,12 @@ const previewBytes = 40
 
 // Build makes the page for an annotated capture.
 func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
+	return build(res, src, opts, len(res.Packets))
+}
+
+// build makes the page for res, which holds some of the total packets of
+// the capture (all of them, except for a digest).
+func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, error) {
 	if opts.Style == "" {
 		opts.Style = StyleGuide
 	}
@@ -61,6 +67,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
 		src:     src,
 		res:     res,
+		total:   total,
 		section: map[*annotate.Connection]string{},
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
@@ -112,6 +119,7 @@ type builder struct {
 	page           *Page
 	src            Capture
 	res            *annotate.Result
+	total          int // packets in the capture
 	client, server Wire
 	section        map[*annotate.Connection]string
 	shown          map[string]bool // frame kinds with a table already
@@ -567,6 +575,8 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 		}
 	case annotate.PhaseTeardown, annotate.PhaseReset:
 		next = SectionTeardown
+	default:
+		next = tlsSection(pi.Phase)
 	}
 	switch {
 	case next != "" && sectionRank(next) > sectionRank(cur):
@@ -1136,7 +1146,7 @@ func (b *builder) summary() {
 	}
 	d := map[string]any{
 		"Capture": Wire(b.src.Name), "Client": b.client, "Server": b.server, "ServerPort": serverPort,
-		"Shown": len(b.selectedInfo), "Total": len(b.res.Packets), "Connections": len(conns),
+		"Shown": len(b.selectedInfo), "Total": b.total, "Connections": len(conns),
 		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
 		"Start":   first.UTC().Format("2006-01-02 15:04:05.000000 UTC"),
