@@ -193,7 +193,6 @@ func TestDecodeLikeGopacket(t *testing.T) {
 	t.Logf("headers decoded alike by capture/decode and gopacket/layers: %v", counts)
 }
 
-
 // field records one compared field.
 type field struct {
 	name        string

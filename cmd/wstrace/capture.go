@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -32,7 +33,7 @@ type captureFlags struct {
 	follow     bool
 	verbose    int
 	list       bool
-	userFilter bool // run the filter in user space only (for bench/flood.sh)
+	userFilter bool      // run the filter in user space only (for bench/flood.sh)
 	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
 	serve      serveFlags
@@ -175,25 +176,32 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		}
 		defer file.Close()
 	}
+	var flush func() error
 	if file != nil {
-		ng, err := capture.NewNgWriter(file, capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
+		// Buffered: live.Record flushes whenever the capture has caught up.
+		ng, err := capture.NewNgWriter(bufio.NewWriterSize(file, 1<<16), capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
 		if err != nil {
 			h.Close()
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
 		// Write the interface now, so that even a capture that keeps no
 		// packet is a file tcpdump reads.
-		if err := ng.WriteInterface(h.Interface()); err != nil {
+		err = ng.WriteInterface(h.Interface())
+		if err == nil {
+			err = ng.Flush()
+		}
+		if err != nil {
 			h.Close()
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
+		flush = ng.Flush
 		sink = ng
 		if page != nil {
 			sink = teeWriter{w: ng, live: page}
 		}
 	}
 
-	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose}
+	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose, Flush: flush}
 	switch {
 	case f.follow:
 		follower, err := newFollower(stdout, f.page, f.iface)
