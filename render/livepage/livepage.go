@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -86,6 +87,7 @@ type Server struct {
 	opts  Options
 	shell []byte
 	ann   *annotate.Annotator
+	res   annotate.Result // every packet explained so far (the explaining goroutine's)
 	queue chan *capture.Packet
 	done  chan struct{} // closed when the queue is drained
 
@@ -173,11 +175,18 @@ func (s *Server) article(p *capture.Packet) (string, error) {
 	if pi == nil {
 		return "", nil
 	}
-	res := &annotate.Result{Packets: []*annotate.PacketInfo{pi}, Frames: pi.Frames, Messages: pi.Messages}
-	if pi.Conn != nil {
-		res.Connections = []*annotate.Connection{pi.Conn}
+	// The page is built from every packet so far, so that a sentence about
+	// an earlier packet (the one an ACK acknowledges, say) finds it, but
+	// shows only this one.
+	res := &s.res
+	res.Packets = append(res.Packets, pi)
+	res.Frames = append(res.Frames, pi.Frames...)
+	res.Messages = append(res.Messages, pi.Messages...)
+	if c := pi.Conn; c != nil && !slices.Contains(res.Connections, c) {
+		res.Connections = append(res.Connections, c)
 	}
 	opts := s.opts.Page
+	opts.First, opts.Last = pi.Number, pi.Number
 	opts.Fragment = true
 	page, err := render.Build(res, render.Capture{Name: s.opts.Source}, opts)
 	if err != nil {
