@@ -32,7 +32,7 @@ const (
 
 // Sections returns the section names in page order.
 func Sections() []string {
-	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
 func sectionRank(s string) int { return slices.Index(Sections(), s) }
@@ -42,6 +42,12 @@ const previewBytes = 40
 
 // Build makes the page for an annotated capture.
 func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
+	return build(res, src, opts, len(res.Packets))
+}
+
+// build makes the page for res, which holds some of the total packets of
+// the capture (all of them, except for a digest).
+func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, error) {
 	if opts.Style == "" {
 		opts.Style = StyleGuide
 	}
@@ -61,6 +67,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
 		src:     src,
 		res:     res,
+		total:   total,
 		section: map[*annotate.Connection]string{},
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
@@ -82,6 +89,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
 	// right phase.
@@ -96,6 +104,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	}
 	b.sections()
 	b.summary()
+	b.appNote()
 	b.diagram()
 	b.legend()
 	if b.err != nil {
@@ -110,6 +119,7 @@ type builder struct {
 	page           *Page
 	src            Capture
 	res            *annotate.Result
+	total          int // packets in the capture
 	client, server Wire
 	section        map[*annotate.Connection]string
 	shown          map[string]bool // frame kinds with a table already
@@ -117,6 +127,7 @@ type builder struct {
 	nick           map[*annotate.Connection]Wire // the names clients gave
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
+	app            *appPage // application protocols (app.go)
 	err            error
 
 	scratch   bytes.Buffer      // where messages are made
@@ -190,7 +201,7 @@ func (b *builder) text(key string, data any) string {
 }
 
 func (b *builder) selected(pi *annotate.PacketInfo) bool {
-	if !b.opts.Selects(pi) {
+	if !b.opts.Selects(pi) || b.hiddenHeartbeat(pi) {
 		return false
 	}
 	b.selectedInfo = append(b.selectedInfo, pi)
@@ -564,6 +575,8 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 		}
 	case annotate.PhaseTeardown, annotate.PhaseReset:
 		next = SectionTeardown
+	default:
+		next = tlsSection(pi.Phase)
 	}
 	switch {
 	case next != "" && sectionRank(next) > sectionRank(cur):
@@ -645,6 +658,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			}
 		}
 	}
+	p.Text = append(p.Text, b.appText(pi)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -1132,7 +1146,7 @@ func (b *builder) summary() {
 	}
 	d := map[string]any{
 		"Capture": Wire(b.src.Name), "Client": b.client, "Server": b.server, "ServerPort": serverPort,
-		"Shown": len(b.selectedInfo), "Total": len(b.res.Packets), "Connections": len(conns),
+		"Shown": len(b.selectedInfo), "Total": b.total, "Connections": len(conns),
 		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
 		"Start":   first.UTC().Format("2006-01-02 15:04:05.000000 UTC"),

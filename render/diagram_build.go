@@ -75,7 +75,7 @@ func (b *builder) diagram() {
 		from, to := c.End(pi.From), c.End(pi.From.Peer())
 		section := sections[pi.Number]
 		d.Arrows = append(d.Arrows, Arrow{From: index[from], To: index[to], Packet: pi.Number, Ref: "p" + strconv.Itoa(pi.Number),
-			Label: b.arrowLabel(pi), Light: isLight, Section: section, Band: bands[section]})
+			Label: b.arrowText(pi), Light: isLight, Section: section, Band: bands[section]})
 	}
 	if d.Omitted > 0 {
 		d.Note = b.text("ui.diagram.omitted", map[string]any{"Omitted": d.Omitted, "Acks": skipLight})

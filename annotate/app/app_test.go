@@ -144,7 +144,7 @@ func TestSpecExamples(t *testing.T) {
 				text(Server, "{\"type\":3,\"invocationId\":\"123\",\"result\":42}\x1e{\"type\":6}\x1e"),
 			},
 			want: []string{
-				`signalr handshake {"protocol":"json","version":1}`,
+				`signalr handshake {"hub_protocol":"json","version":1}`,
 				`signalr handshake {}`,
 				`signalr Invocation {"arguments":[42,"Test Message"],"invocation_id":"123","target":"Send"}`,
 				`signalr Completion {"invocation_id":"123","result":42}`,

@@ -509,3 +509,8 @@ func Text(v any) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// Vocabulary lists the catalog key suffixes of EngineIO's records.
+func (EngineIO) Vocabulary() []string {
+	return append(vocabulary(ProtoEngineIO, eioTypes[:]...), vocabulary(ProtoSocketIO, append(sioTypes[:], "ERROR", "attachment")...)...)
+}

@@ -27,6 +27,26 @@ type StreamInfo struct {
 	Polling         bool
 }
 
+// NewResult indexes records (in capture order) made by an [Analyzer]
+// fed by hand.
+func NewResult(recs []Record) *Result {
+	out := &Result{Streams: map[int]StreamInfo{}, byMsg: map[int][]int{}, byPkt: map[int][]int{}}
+	for _, r := range recs {
+		out.add(r)
+	}
+	return out
+}
+
+func (r *Result) add(rec Record) {
+	r.Records = append(r.Records, rec)
+	i := len(r.Records) - 1
+	if rec.Loc.Message >= 0 {
+		r.byMsg[rec.Loc.Message] = append(r.byMsg[rec.Loc.Message], i)
+	} else {
+		r.byPkt[rec.Loc.Packet] = append(r.byPkt[rec.Loc.Packet], i)
+	}
+}
+
 // OfMessage returns the records a WebSocket message carried.
 func (r *Result) OfMessage(index int) []*Record {
 	return r.pick(r.byMsg[index])
@@ -60,93 +80,117 @@ func (r *Result) Heartbeats() int {
 	return n
 }
 
-// Explain runs an [Analyzer] over an annotated capture: every WebSocket
-// message of every connection, and every HTTP body whose request target a
-// [BodyProtocol] claims, in capture order.
+// Explain runs a [Tracker] over an annotated capture: each packet (for the
+// HTTP bodies it completes), then the WebSocket messages it completes, in
+// capture order.
 func Explain(res *annotate.Result, opts Options, protos ...Protocol) *Result {
-	a := NewAnalyzer(opts, protos...)
+	t := NewTracker(opts, protos...)
 	out := &Result{Streams: map[int]StreamInfo{}, byMsg: map[int][]int{}, byPkt: map[int][]int{}}
-	streams := map[*annotate.Connection]*Stream{}
-	https := map[*annotate.Connection]*httpState{}
-	add := func(recs []Record, byMsg bool) {
-		for _, r := range recs {
-			out.Records = append(out.Records, r)
-			i := len(out.Records) - 1
-			if byMsg {
-				out.byMsg[r.Loc.Message] = append(out.byMsg[r.Loc.Message], i)
-			} else {
-				out.byPkt[r.Loc.Packet] = append(out.byPkt[r.Loc.Packet], i)
-			}
-		}
-	}
-	flush := func(c *annotate.Connection, hs *httpState, d Dir) {
-		b := &hs.body[d]
-		if b.pending && b.path != "" {
-			recs := a.Body(b.path, d, b.data, Loc{Message: -1, Packet: b.packet})
-			if len(recs) > 0 {
-				si := out.Streams[c.ID]
-				si.Polling = true
-				if si.Protocol == "" {
-					si.Protocol = recs[0].Protocol
-					if si.Protocol == ProtoEngineIO {
-						si.Protocol = ProtoSocketIO
-					}
-					si.Basis = "url"
-				}
-				out.Streams[c.ID] = si
-			}
-			add(recs, false)
-		}
-		*b = httpBody{}
-	}
-	flushAll := func() {
-		for c, hs := range https {
-			flush(c, hs, Client)
-			flush(c, hs, Server)
-		}
-	}
 	for _, p := range res.Packets {
-		c := p.Conn
-		if c == nil {
-			continue
-		}
-		d := Client
-		if p.From == annotate.Server {
-			d = Server
-		}
-		if !c.WebSocket || (c.Upgrade != nil && p.Number <= c.Upgrade.ResponsePacket) || c.Upgrade == nil {
-			https[c] = httpPacket(https[c], p, d, func(hs *httpState, dir Dir) { flush(c, hs, dir) })
-		}
-		if len(p.Messages) == 0 {
-			continue
-		}
-		flushAll()
-		s := streams[c]
-		if s == nil {
-			var h Handshake
-			if u := c.Upgrade; u != nil {
-				h = Handshake{Path: u.Path, Offered: u.Protocols, Protocol: u.Protocol}
-			}
-			s = a.Open(h)
-			streams[c] = s
+		for _, r := range t.Packet(p) {
+			out.add(r)
 		}
 		for _, m := range p.Messages {
-			md := Client
-			if m.From == annotate.Server {
-				md = Server
+			for _, r := range t.Message(m) {
+				out.add(r)
 			}
-			am := Message{Loc: Loc{Message: m.Index, Packet: m.Packet}, From: md, Binary: m.Opcode == 2,
-				Control: m.Opcode >= 8, Close: m.CloseCode, Data: m.Data, Truncated: m.Truncated || m.Incomplete}
-			add(s.Decode(am), true)
-		}
-		if name, basis := s.Protocol(); name != "" {
-			si := out.Streams[c.ID]
-			si.Protocol, si.Basis = name, basis
-			out.Streams[c.ID] = si
 		}
 	}
-	flushAll()
+	out.Streams = t.Streams()
 	return out
+}
+
+// Tracker feeds an [Analyzer] from a streaming annotator's records
+// (annotate.Options.Emit), or from a Result: hand it every packet, in
+// capture order, and every message, in index order, each once.
+type Tracker struct {
+	a       *Analyzer
+	streams map[*annotate.Connection]*Stream
+	https   map[*annotate.Connection]*httpState
+	info    map[int]StreamInfo
+}
+
+// NewTracker returns a Tracker over an Analyzer that knows the given
+// protocols (Builtin() when none are given).
+func NewTracker(opts Options, protos ...Protocol) *Tracker {
+	return &Tracker{a: NewAnalyzer(opts, protos...), streams: map[*annotate.Connection]*Stream{},
+		https: map[*annotate.Connection]*httpState{}, info: map[int]StreamInfo{}}
+}
+
+// Streams returns, per connection ID, what was recognised so far.
+func (t *Tracker) Streams() map[int]StreamInfo {
+	out := make(map[int]StreamInfo, len(t.info))
+	for k, v := range t.info {
+		out[k] = v
+	}
+	return out
+}
+
+// Packet follows a packet's HTTP exchange and returns the records of the
+// HTTP body it completes, if a protocol claims the request's target. Only
+// bodies whose length Content-Length gives are read (Engine.IO's are).
+func (t *Tracker) Packet(p *annotate.PacketInfo) []Record {
+	c := p.Conn
+	if c == nil {
+		return nil
+	}
+	if c.WebSocket && c.Upgrade != nil && c.Upgrade.ResponsePacket > 0 && p.Number > c.Upgrade.ResponsePacket {
+		delete(t.https, c)
+		return nil
+	}
+	d := Client
+	if p.From == annotate.Server {
+		d = Server
+	}
+	hs := t.https[c]
+	if hs == nil {
+		hs = &httpState{}
+		t.https[c] = hs
+	}
+	var recs []Record
+	hs.packet(p, d, func(b *httpBody) {
+		r := t.a.Body(b.path, d, b.data, Loc{Message: -1, Packet: p.Number})
+		if len(r) > 0 {
+			si := t.info[c.ID]
+			si.Polling = true
+			if si.Protocol == "" {
+				si.Protocol, si.Basis = r[0].Protocol, "url"
+				if si.Protocol == ProtoEngineIO {
+					si.Protocol = ProtoSocketIO
+				}
+			}
+			t.info[c.ID] = si
+		}
+		recs = append(recs, r...)
+	})
+	return recs
+}
+
+// Message returns the records of a WebSocket message.
+func (t *Tracker) Message(m *annotate.Message) []Record {
+	c := m.Conn
+	s := t.streams[c]
+	if s == nil {
+		var h Handshake
+		if c != nil && c.Upgrade != nil {
+			u := c.Upgrade
+			h = Handshake{Path: u.Path, Offered: u.Protocols, Protocol: u.Protocol}
+		}
+		s = t.a.Open(h)
+		t.streams[c] = s
+	}
+	d := Client
+	if m.From == annotate.Server {
+		d = Server
+	}
+	recs := s.Decode(Message{Loc: Loc{Message: m.Index, Packet: m.Packet}, From: d, Binary: m.Opcode == 2,
+		Control: m.Opcode >= 8, Close: m.CloseCode, Data: m.Data, Truncated: m.Truncated || m.Incomplete})
+	if name, basis := s.Protocol(); name != "" && c != nil {
+		si := t.info[c.ID]
+		si.Protocol, si.Basis = name, basis
+		t.info[c.ID] = si
+	}
+	return recs
 }
 
 // httpState follows the HTTP requests and responses of one connection
@@ -161,44 +205,35 @@ type httpBody struct {
 	path    string
 	want    int64 // Content-Length, -1 unknown
 	data    []byte
-	packet  int
 }
 
 // maxBody caps the body bytes gathered for one HTTP message.
 const maxBody = 1 << 20
 
-// httpPacket follows one packet of a connection's HTTP phase.
-func httpPacket(hs *httpState, p *annotate.PacketInfo, d Dir, flush func(*httpState, Dir)) *httpState {
-	if hs == nil {
-		hs = &httpState{}
-	}
-	if p.PayloadLength > 0 && hs.body[d.Peer()].pending {
-		flush(hs, d.Peer())
-	}
+// packet follows one packet; done is called with each body it completes.
+func (hs *httpState) packet(p *annotate.PacketInfo, d Dir, done func(*httpBody)) {
 	for _, e := range p.Events {
 		if e.Bool("part") {
 			continue
 		}
 		switch e.Kind {
 		case "http-request", "ws-upgrade-request":
-			flush(hs, d)
 			path := e.String("path")
 			if len(hs.paths) < 64 {
 				hs.paths = append(hs.paths, path)
 			}
-			hs.body[d] = httpBody{pending: true, path: path, want: -1, packet: p.Number}
+			hs.body[d] = httpBody{pending: true, path: path, want: -1}
 		case "http-response", "ws-upgrade-response":
-			flush(hs, d)
 			var path string
 			if len(hs.paths) > 0 {
 				path, hs.paths = hs.paths[0], hs.paths[1:]
 			}
-			hs.body[d] = httpBody{pending: true, path: path, want: -1, packet: p.Number}
+			hs.body[d] = httpBody{pending: true, path: path, want: -1}
 		}
 	}
 	b := &hs.body[d]
 	if !b.pending {
-		return hs
+		return
 	}
 	data := p.Packet.Data
 	for _, f := range p.Fields {
@@ -217,11 +252,12 @@ func httpPacket(hs *httpState, p *annotate.PacketInfo, d Dir, flush func(*httpSt
 			if len(b.data)+f.Data.Len() <= maxBody {
 				b.data = append(b.data, data[f.Data.Start:f.Data.End]...)
 			}
-			b.packet = p.Number
 		}
 	}
 	if b.want >= 0 && int64(len(b.data)) >= b.want {
-		flush(hs, d)
+		if b.path != "" && b.want > 0 {
+			done(b)
+		}
+		*b = httpBody{}
 	}
-	return hs
 }

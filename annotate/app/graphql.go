@@ -197,3 +197,8 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 	}
 	return []Record{r}
 }
+
+// Vocabulary lists the catalog key suffixes of GraphQL's records.
+func (GraphQL) Vocabulary() []string {
+	return vocabulary("graphql", "connection_init", "connection_ack", "ping", "pong", "subscribe", "next", "error", "complete", "connection_error", "ka", "start", "data", "stop", "connection_terminate", "close", "unknown")
+}

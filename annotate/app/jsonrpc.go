@@ -186,3 +186,8 @@ func (d *jsonrpcDecoder) one(m Message, v any, part int) Record {
 	}
 	return r
 }
+
+// Vocabulary lists the catalog key suffixes of JSONRPC's records.
+func (JSONRPC) Vocabulary() []string {
+	return vocabulary(ProtoJSONRPC, "request", "notification", "response", "error", "unknown")
+}

@@ -509,3 +509,8 @@ func mqttReasonName(t, c byte) string {
 	}
 	return mqttReasons[c]
 }
+
+// Vocabulary lists the catalog key suffixes of MQTT's records.
+func (MQTT) Vocabulary() []string {
+	return vocabulary(ProtoMQTT, mqttTypes[:]...)
+}

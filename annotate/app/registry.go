@@ -19,6 +19,27 @@ type Protocol interface {
 	Sniff(m Message) string
 	// NewDecoder returns a decoder for one WebSocket connection.
 	NewDecoder(h Handshake, env *Env) Decoder
+	// Vocabulary lists the catalog key suffixes of the records it makes
+	// ("socket.io.EVENT", ...: [CatalogKey] of each record type).
+	Vocabulary() []string
+}
+
+// CatalogKey returns the suffix of the catalog key that explains a record:
+// "<protocol>.<type>", both GraphQL protocols sharing "graphql.<type>".
+func CatalogKey(r *Record) string {
+	p := r.Protocol
+	if p == ProtoGraphQLTransportWS || p == ProtoGraphQLWS {
+		p = "graphql"
+	}
+	return p + "." + r.Type
+}
+
+func vocabulary(proto string, types ...string) []string {
+	out := make([]string, len(types))
+	for i, t := range types {
+		out[i] = proto + "." + t
+	}
+	return out
 }
 
 // Decoder turns the messages of one connection, in order, into records.

@@ -18,7 +18,7 @@ const ProtoSignalR = "signalr"
 // Invocation, StreamItem, Completion, StreamInvocation, CancelInvocation,
 // Ping, Close, Ack, Sequence; and the fields:
 //
-//	protocol, version        the handshake request's
+//	hub_protocol, version    the handshake request's
 //	error                    a handshake answer's, a Completion's or a Close's
 //	invocation_id, target, arguments, stream_ids
 //	                         an invocation's
@@ -79,7 +79,7 @@ func (d *signalrDecoder) Decode(m Message) []Record {
 			r.Type = "handshake"
 			r.Error = e
 			if p, ok := obj["protocol"].(string); ok {
-				r.Fields.Set("protocol", p)
+				r.Fields.Set("hub_protocol", p)
 			}
 			if v, ok := obj["version"].(json.Number); ok {
 				if i, err := v.Int64(); err == nil {
@@ -132,4 +132,9 @@ func (d *signalrDecoder) Decode(m Message) []Record {
 		recs = append(recs, r)
 	}
 	return recs
+}
+
+// Vocabulary lists the catalog key suffixes of SignalR's records.
+func (SignalR) Vocabulary() []string {
+	return vocabulary(ProtoSignalR, append([]string{"handshake", "unknown"}, signalrTypes[1:]...)...)
 }

@@ -322,3 +322,8 @@ func isText(b []byte) bool {
 	}
 	return true
 }
+
+// Vocabulary lists the catalog key suffixes of STOMP's records.
+func (STOMP) Vocabulary() []string {
+	return vocabulary(ProtoSTOMP, "CONNECT", "STOMP", "CONNECTED", "SEND", "SUBSCRIBE", "UNSUBSCRIBE", "ACK", "NACK", "BEGIN", "COMMIT", "ABORT", "DISCONNECT", "MESSAGE", "RECEIPT", "ERROR", "heart-beat", "unknown")
+}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/internal/testenv"
 	"github.com/wstrace/wstrace/internal/wspeer"
 )
@@ -258,6 +259,7 @@ func TestCaptureInterruptedPage(t *testing.T) {
 	dir := t.TempDir()
 	p := startCapture(t, dir, "-i", "lo", "--lang", "en", "-o", "page.md", "tcp", "port", strconv.Itoa(port))
 	wspeer.Session(t, url, sessionMessages...)
+	waitForPackets(t, filepath.Join(dir, "page.pcapng"), 10)
 	if code := p.Stop(t, os.Interrupt); code != 0 {
 		t.Fatalf("exit %d after SIGINT:\n%s", code, p.Stderr())
 	}
@@ -269,4 +271,34 @@ func TestCaptureInterruptedPage(t *testing.T) {
 	if page, err := os.ReadFile(filepath.Join(dir, "page.md")); err != nil || !bytes.Contains(page, []byte("101 Switching Protocols")) {
 		t.Errorf("no page after the interrupt (%v)", err)
 	}
+}
+
+// waitForPackets waits until the capture file holds at least n packets and
+// has stopped growing, for at most 5 seconds.
+func waitForPackets(t *testing.T, path string, n int) {
+	t.Helper()
+	count := func() int {
+		r, err := capture.OpenFile(path)
+		if err != nil {
+			return 0
+		}
+		defer r.Close()
+		got := 0
+		for {
+			if _, err := r.Next(); err != nil {
+				return got
+			}
+			got++
+		}
+	}
+	last, deadline := -1, time.Now().Add(5*time.Second)
+	for time.Now().Before(deadline) {
+		got := count()
+		if got >= n && got == last {
+			return
+		}
+		last = got
+		time.Sleep(200 * time.Millisecond)
+	}
+	t.Fatalf("%s holds %d packets after 5s, want %d", path, last, n)
 }

@@ -7,6 +7,7 @@
 package testenv
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"testing"
@@ -15,12 +16,15 @@ import (
 // InCI reports whether the tests run in CI (CI=true).
 func InCI() bool { return os.Getenv("CI") == "true" }
 
-// Missing skips the test with the message, or fails it under CI.
+// Missing skips the test with the message, or fails it under CI. The
+// first skip in a package is also announced on the terminal, in one line,
+// since "go test ./..." shows skips only with -v.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	if InCI() {
 		t.Fatalf("CI=true but "+format, args...)
 	}
+	announce(fmt.Sprintf(format, args...))
 	t.Skipf(format, args...)
 }
 

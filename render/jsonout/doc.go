@@ -69,6 +69,19 @@
 //	teardown           "four-way", "three-way", "simultaneous", "reset", "half-closed", or ""
 //	client_bytes, server_bytes           payload bytes sent
 //	client_gap_bytes, server_gap_bytes   bytes never captured
+//	tls                null when the connection is not TLS, else (no key material, ever):
+//	                   {version ("1.2", "1.3", "" before a ServerHello),
+//	                   cipher_suite (IANA name, e.g. "TLS_AES_128_GCM_SHA256"),
+//	                   sni (the server name sent in clear, "" when none),
+//	                   alpn (the chosen protocol; TLS 1.3 shows it only decrypted),
+//	                   offered_alpn [string], offered_versions [string],
+//	                   key_share_group, retry_request (a HelloRetryRequest came),
+//	                   resumed (a pre-shared key from an earlier connection),
+//	                   certificate (null, or {subject, issuer, not_before, not_after
+//	                   (RFC 3339), self_signed, chain}), keys ("found", "missing": a key
+//	                   log without this connection, "none": no key log), decrypted,
+//	                   client_records, server_records, decrypted_records, key_updates,
+//	                   fault (the first TLS fault, "" when none)}
 //
 // A packet:
 //
@@ -82,7 +95,9 @@
 //	                   "ws-upgrade-response", "http-request", "http-response", "ack",
 //	                   "ws-data", "ws-control", "tcp-teardown", "tcp-reset",
 //	                   "tcp-retransmission", "tcp-out-of-order", "tcp-window-update",
-//	                   "tcp-keepalive", "tcp-data" or "other"
+//	                   "tcp-keepalive", "tcp-data", "tls-client-hello", "tls-server-hello",
+//	                   "tls-handshake", "tls-change-cipher-spec", "tls-application-data",
+//	                   "tls-alert" or "other"
 //	length             length on the wire
 //	captured_length    bytes captured
 //	payload_offset     where the TCP payload starts in the captured bytes
@@ -94,6 +109,10 @@
 //	events             [event]
 //	fields             [field]
 //	frames, messages   indexes of the frames and messages this packet completes
+//	app                [app] the application records of the HTTP body this packet
+//	                   completes, when a protocol claims its request target (Engine.IO
+//	                   long-polling: the open packet, Socket.IO packets POSTed and polled);
+//	                   only bodies whose length Content-Length gives; else []
 //
 // An event is an object with "kind" and the event's parameters as further
 // members, e.g. {"kind": "ack", "ack": 716, "acked_bytes": 715,
@@ -163,4 +182,39 @@
 //	cap_hit            decompression or reassembly stopped at the size cap
 //	incomplete         some of it was never captured (or its compression context)
 //	faults             [string]
+//	app                [app] what the message means to the application protocol it
+//	                   carries (package annotate/app): usually one record; several when
+//	                   one message holds several packets (MQTT, a JSON-RPC batch, SignalR
+//	                   records); [] when no protocol is recognised, or when the message
+//	                   only carries part of a packet that a later message completes (MQTT)
+//
+// An app record (the types and fields of each protocol are listed in the
+// documentation of package annotate/app):
+//
+//	protocol           "socket.io", "engine.io", "stomp", "mqtt", "graphql-transport-ws",
+//	                   "graphql-ws", "jsonrpc" or "signalr"
+//	type               the packet type as the protocol's specification names it: Engine.IO
+//	                   open/close/ping/pong/message/upgrade/noop; Socket.IO CONNECT,
+//	                   DISCONNECT, EVENT, ACK, CONNECT_ERROR, BINARY_EVENT, BINARY_ACK (and
+//	                   "attachment" for a binary attachment); STOMP commands (and
+//	                   "heart-beat"); MQTT control packet names; GraphQL message types (and
+//	                   "close"); JSON-RPC request/notification/response/error; SignalR
+//	                   message type names (and "handshake")
+//	fields             {name: value} the packet's fields in wire order: event, args,
+//	                   ack_id, attachments, namespace, destination, topic, id, ... Secrets
+//	                   (Socket.IO auth, STOMP passcode, MQTT password, GraphQL
+//	                   connection_init payload) are "<redacted>" under --redact (the default)
+//	links              [{rel, message, packet, part}] the records this one is linked to:
+//	                   rel "answers" (an ACK, response, RECEIPT, PUBACK, pong, ...),
+//	                   "attachment_of", "subscription", "operation" or "invocation";
+//	                   message is the message index (null for a record in an HTTP body),
+//	                   packet the packet that completed it, part its place in it
+//	part               its place among the records of its message or body, from 0
+//	parts              the messages that carried it, when several did (MQTT), else []
+//	session            the Engine.IO session id (sid) of engine.io and socket.io records
+//	                   (one session spans its polling requests and its WebSocket), else ""
+//	heartbeat          keep-alive traffic (--hide-heartbeats leaves it out of pages)
+//	guess              the protocol was recognised by a heuristic only
+//	error              "" or why it does not parse ("bad-json", "json-too-deep",
+//	                   "missing-nul", "content-length-mismatch", "packet-too-large", ...)
 package jsonout

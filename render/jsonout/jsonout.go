@@ -67,6 +67,7 @@ type Connection struct {
 	ServerBytes    int64    `json:"server_bytes"`
 	ClientGapBytes int64    `json:"client_gap_bytes"`
 	ServerGapBytes int64    `json:"server_gap_bytes"`
+	TLS            *TLS     `json:"tls"`
 }
 
 // Upgrade is the HTTP upgrade of a connection.
@@ -122,6 +123,7 @@ type Packet struct {
 	Fields        []Field `json:"fields"`
 	Frames        []int   `json:"frames"`
 	Messages      []int   `json:"messages"`
+	App           []App   `json:"app"`
 }
 
 // Event is an event: its kind and its parameters, flattened into one
@@ -193,6 +195,7 @@ type Message struct {
 	CapHit      bool     `json:"cap_hit"`
 	Incomplete  bool     `json:"incomplete"`
 	Faults      []string `json:"faults"`
+	App         []App    `json:"app"`
 }
 
 // Write writes res to w as a JSON document followed by a newline: the
@@ -245,7 +248,9 @@ func Build(res *annotate.Result, opts Options) *Document {
 		Messages:    make([]Message, 0, len(res.Messages)),
 	}
 	conns, msgs := map[int]bool{}, map[int]bool{}
+	t := newTracker(opts)
 	for _, p := range res.Packets {
+		apps := appRecords(t.Packet(p))
 		if opts.Select != nil && !opts.Select(p) {
 			continue
 		}
@@ -256,13 +261,16 @@ func Build(res *annotate.Result, opts Options) *Document {
 			msgs[m.Index] = true
 		}
 		d.Packets = append(d.Packets, packet(p, opts.Redact))
+		d.Packets[len(d.Packets)-1].App = apps
 		for _, f := range p.Frames {
 			d.Frames = append(d.Frames, frame(f, opts))
 		}
 	}
 	for _, m := range res.Messages {
+		apps := appRecords(t.Message(m))
 		if opts.Select == nil || msgs[m.Index] {
 			d.Messages = append(d.Messages, message(m))
+			d.Messages[len(d.Messages)-1].App = apps
 		}
 	}
 	for _, c := range res.Connections {
@@ -316,6 +324,7 @@ func connection(c *annotate.Connection, redact bool) Connection {
 		ServerBytes:    c.ServerBytes,
 		ClientGapBytes: c.ClientGapBytes,
 		ServerGapBytes: c.ServerGapBytes,
+		TLS:            tlsOf(c.TLS),
 	}
 	if c.HaveISN {
 		ci, si := c.ClientISN, c.ServerISN

@@ -8,6 +8,7 @@ import (
 	"os"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/app"
 	"github.com/wstrace/wstrace/capture"
 )
 
@@ -37,11 +38,12 @@ type Stream struct {
 	selMsgs  map[int]bool
 	lastPkt  int // the last packet written, whose frames follow it
 	closed   bool
+	app      *app.Tracker // application records (app.go)
 }
 
 // NewStream returns a Stream that writes one JSON document.
 func NewStream(w io.Writer, opts Options) *Stream {
-	s := &Stream{w: w, opts: opts, e: newEncoder(w, opts.Indent)}
+	s := &Stream{w: w, opts: opts, e: newEncoder(w, opts.Indent), app: newTracker(opts)}
 	s.e.redact = opts.Redact
 	s.e.open('{')
 	s.e.strField("format", FormatName)
@@ -58,7 +60,7 @@ func NewStream(w io.Writer, opts Options) *Stream {
 // apply).
 func NewLines(w io.Writer, opts Options) *Stream {
 	opts.Indent = false
-	s := &Stream{w: w, opts: opts, lines: true, e: newEncoder(w, false)}
+	s := &Stream{w: w, opts: opts, lines: true, e: newEncoder(w, false), app: newTracker(opts)}
 	s.e.redact = opts.Redact
 	return s
 }
@@ -72,6 +74,7 @@ func (s *Stream) Record(r annotate.Record) error {
 	switch r.Kind {
 	case annotate.RecordPacket:
 		p := r.Packet
+		apps := appRecords(s.app.Packet(p)) // every packet, selected or not
 		if sel != nil {
 			if !sel(p) {
 				return s.e.err
@@ -85,10 +88,10 @@ func (s *Stream) Record(r annotate.Record) error {
 		}
 		s.lastPkt = p.Number
 		if s.lines {
-			s.line("packet", func(e *encoder) { e.packetMembers(p) })
+			s.line("packet", func(e *encoder) { e.packetMembers(p, apps) })
 		} else {
 			s.e.next()
-			s.e.packet(p)
+			s.e.packet(p, apps)
 			s.e.maybeFlush()
 		}
 	case annotate.RecordFrame:
@@ -103,6 +106,7 @@ func (s *Stream) Record(r annotate.Record) error {
 		}
 	case annotate.RecordMessage:
 		m := r.Message
+		apps := appRecords(s.app.Message(m)) // every message, selected or not
 		if sel != nil {
 			if !s.selMsgs[m.Index] {
 				return s.e.err
@@ -110,9 +114,9 @@ func (s *Stream) Record(r annotate.Record) error {
 			delete(s.selMsgs, m.Index)
 		}
 		if s.lines {
-			s.line("message", func(e *encoder) { e.messageMembers(m) })
+			s.line("message", func(e *encoder) { e.messageMembers(m, apps) })
 		} else {
-			s.messages.add(func(e *encoder) { e.message(m) })
+			s.messages.add(func(e *encoder) { e.message(m, apps) })
 		}
 	case annotate.RecordConnection:
 		c := r.Connection
@@ -324,6 +328,7 @@ func WriteSource(w io.Writer, src capture.Source, aopts annotate.Options, opts O
 			readErr = &ReadError{Packet: n, Err: err}
 			break
 		}
+		a.UseSecrets(secretsOf(src))
 		if _, err := a.Add(p); err != nil {
 			return err
 		}
@@ -336,4 +341,12 @@ func WriteSource(w io.Writer, src capture.Source, aopts annotate.Options, opts O
 		return err
 	}
 	return readErr
+}
+
+// secretsOf returns the decryption secrets src carried so far.
+func secretsOf(src capture.Source) []capture.Secrets {
+	if ss, ok := src.(capture.SecretsSource); ok {
+		return ss.Secrets()
+	}
+	return nil
 }

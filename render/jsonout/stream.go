@@ -209,16 +209,17 @@ func (e *encoder) connectionMembers(c *annotate.Connection) {
 	e.intField("server_bytes", c.ServerBytes)
 	e.intField("client_gap_bytes", c.ClientGapBytes)
 	e.intField("server_gap_bytes", c.ServerGapBytes)
+	e.tls(c)
 }
 
-func (e *encoder) packet(p *annotate.PacketInfo) {
+func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {
 	e.open('{')
-	e.packetMembers(p)
+	e.packetMembers(p, apps)
 	e.close('}')
 }
 
 // packetMembers writes the members of a packet object.
-func (e *encoder) packetMembers(p *annotate.PacketInfo) {
+func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	e.intField("number", int64(p.Number))
 	e.key("time")
 	e.buf = appendTime(e.buf, p)
@@ -282,6 +283,8 @@ func (e *encoder) packetMembers(p *annotate.PacketInfo) {
 		e.int(int64(m.Index))
 	}
 	e.close(']')
+	e.key("app")
+	e.other(apps)
 }
 
 // appendTime appends the packet's time as timeString quotes it.
@@ -475,14 +478,14 @@ func (e *encoder) base64(b []byte) {
 	e.buf = append(e.buf, '"')
 }
 
-func (e *encoder) message(m *annotate.Message) {
+func (e *encoder) message(m *annotate.Message, apps []App) {
 	e.open('{')
-	e.messageMembers(m)
+	e.messageMembers(m, apps)
 	e.close('}')
 }
 
 // messageMembers writes the members of a message object.
-func (e *encoder) messageMembers(m *annotate.Message) {
+func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	e.intField("index", int64(m.Index))
 	e.intField("packet", int64(m.Packet))
 	e.key("time")
@@ -548,6 +551,8 @@ func (e *encoder) messageMembers(m *annotate.Message) {
 	e.boolField("incomplete", m.Incomplete)
 	e.key("faults")
 	e.strings(m.Faults)
+	e.key("app")
+	e.other(apps)
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does

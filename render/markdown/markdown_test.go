@@ -209,7 +209,7 @@ func TestOptions(t *testing.T) {
 	})
 	t.Run("names", func(t *testing.T) {
 		out := string(build(t, res, "x.pcap", render.Options{ClientName: "Alice's *tab*", ServerName: "the chat server"}))
-		if !strings.Contains(out, `Alice\'s \*tab\*'s port`) || !strings.Contains(out, "the chat server's port 9003") {
+		if !strings.Contains(out, `Alice&#39;s \*tab\*'s port`) || !strings.Contains(out, "the chat server's port 9003") {
 			t.Error("role names not used")
 		}
 	})
