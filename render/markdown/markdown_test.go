@@ -74,7 +74,13 @@ func TestSeedTutorial(t *testing.T) {
 			if j <= 0 || lines[i-1] != " */" {
 				t.Errorf("packet line %d has no comment before it", n+1)
 			} else {
+				// The comment's first line: the packet number, then the phase.
 				phase := strings.TrimPrefix(lines[j+1], " * ")
+				num := fmt.Sprintf("#%d ", n+12)
+				if !strings.HasPrefix(phase, num) {
+					t.Errorf("packet %d: comment %q does not begin with %q", n+12, phase, num)
+				}
+				phase = strings.TrimPrefix(phase, num)
 				wantPhase, ok := phases[n]
 				if !ok {
 					wantPhase = "WebSocket 資料傳輸"
