@@ -233,7 +233,7 @@ func TestMessagesExecute(t *testing.T) {
 	for _, n := range []string{"method", "path", "host", "origin", "key", "version", "extensions", "reason", "accept", "expected_accept", "protocol", "fault", "detail", "error", "direction", "message", "opcode_name", "close_code_name", "close_reason", "payload_text", "of_from", "http_version", "pattern", "mask_key", "kind"} {
 		params[n] = Wire("x`<b>*_[y](z)")
 	}
-	for _, n := range []string{"isn", "mss", "ack", "window", "previous", "bytes", "captured", "length", "status", "completed_by", "original", "overlap", "count", "probe", "later_bytes", "missing_bytes", "stream_offset", "gap_bytes", "cap", "of_packet", "of_connection", "delay_us", "close_code", "step", "acked_packet", "frame", "frame_offset", "packet", "size", "wire_size", "fragments", "opcode", "payload_length", "length_bits", "header_length", "rsv", "headers", "request_packet", "acked_bytes", "first_packet", "wscale", "relay_of", "kept"} {
+	for _, n := range []string{"isn", "mss", "ack", "window", "previous", "bytes", "captured", "length", "status", "completed_by", "original", "overlap", "count", "probe", "later_bytes", "missing_bytes", "stream_offset", "gap_bytes", "cap", "of_packet", "of_connection", "delay_us", "close_code", "step", "acked_packet", "frame", "frame_offset", "packet", "size", "wire_size", "fragments", "opcode", "payload_length", "length_bits", "header_length", "rsv", "headers", "request_packet", "acked_bytes", "first_packet", "wscale", "relay_of", "kept", "acked_first"} {
 		params[n] = int64(101)
 	}
 	for _, n := range []string{"acked_packets", "frames", "packets"} {
