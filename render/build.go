@@ -32,7 +32,7 @@ const (
 
 // Sections returns the section names in page order.
 func Sections() []string {
-	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
 func sectionRank(s string) int { return slices.Index(Sections(), s) }
@@ -89,6 +89,7 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.computeTCPFacts()
 	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
@@ -125,6 +126,7 @@ type builder struct {
 	shown          map[string]bool // frame kinds with a table already
 	packets        map[int]*annotate.PacketInfo
 	nick           map[*annotate.Connection]Wire // the names clients gave
+	tcp            *tcpFacts
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
 	app            *appPage // application protocols (app.go)
@@ -239,6 +241,9 @@ type eventData struct {
 	// initial one.
 	Absolute bool
 	RelSeq   uint32
+	// ResetAfter is, for a RST sent after its sender's FIN, the packet
+	// whose data it answers (0 for none).
+	ResetAfter int
 	// P holds the event's parameters; strings in it are Wire values.
 	P map[string]any
 	// Acked says what an acknowledgement acknowledges (Markdown), or "".
@@ -575,6 +580,8 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 		}
 	case annotate.PhaseTeardown, annotate.PhaseReset:
 		next = SectionTeardown
+	default:
+		next = tlsSection(pi.Phase)
 	}
 	switch {
 	case next != "" && sectionRank(next) > sectionRank(cur):
@@ -638,6 +645,10 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 					d.Frame = b.frameData(b.res.Frames[i])
 				}
 			}
+		case "tcp-reset":
+			if b.tcp != nil {
+				d.ResetAfter = b.tcp.resetAfter[pi.Number]
+			}
 		case "ws-fault":
 			if f := "fault." + e.String("fault"); b.cat.Has(f) {
 				key = f
@@ -657,6 +668,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		}
 	}
 	p.Text = append(p.Text, b.appText(pi)...)
+	p.Text = append(p.Text, b.arithmetic(pi, base)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -719,8 +731,15 @@ func (b *builder) acked(e annotate.Event, base *eventData) string {
 	if last := b.packets[nums[len(nums)-1]]; last != nil {
 		what = b.nounOf(last, b.baseData(last, &b.ackBase))
 	}
+	outside := ""
+	for _, n := range nums {
+		if !b.shownPacket(n) {
+			outside = b.plain("ui.ref.outside")
+		}
+	}
+	list := b.joinList(nums)
 	args := b.args()
-	args["What"], args["Packets"], args["Count"] = what, b.joinList(nums), len(nums)
+	args["What"], args["Packets"], args["Count"], args["Outside"] = what, list, len(nums), outside
 	return b.text("ui.acked", args)
 }
 
@@ -1163,6 +1182,9 @@ func (b *builder) summary() {
 		if strings.TrimSpace(para) != "" {
 			pg.Intro = append(pg.Intro, para)
 		}
+	}
+	if len(b.selectedInfo) > 0 {
+		pg.Intro = append(pg.Intro, b.steps()...)
 	}
 	addrs := func(list []netip.AddrPort) string {
 		s := make([]string, len(list))

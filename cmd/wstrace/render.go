@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/internal/outfile"
@@ -56,6 +57,7 @@ type pageFlags struct {
 	color        string
 	hideBeats    bool
 	keylog       string
+	keys         *tlsrec.KeyLog // parsed from keylog by keyLogSecrets
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -211,7 +213,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained, KeyLog: f.keys}
 }
 
 func newRenderCommand() *cobra.Command {
