@@ -15,8 +15,8 @@ import (
 type appPage struct {
 	res       *app.Result
 	announced map[int]bool // connections whose protocol the page named
-	hidden map[int]bool // packet numbers hidden as heartbeats
-	count  int          // heartbeat packets hidden (their ACKs not counted)
+	hidden    map[int]bool // packet numbers hidden as heartbeats
+	count     int          // heartbeat packets hidden (their ACKs not counted)
 }
 
 // appSetup explains the application protocols of the capture and, with
