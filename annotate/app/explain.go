@@ -126,6 +126,13 @@ func (t *Tracker) Streams() map[int]StreamInfo {
 	return out
 }
 
+// Stream returns what was recognised so far on the connection with the
+// given ID.
+func (t *Tracker) Stream(id int) (StreamInfo, bool) {
+	si, ok := t.info[id]
+	return si, ok
+}
+
 // Packet follows a packet's HTTP exchange and returns the records of the
 // HTTP body it completes, if a protocol claims the request's target. Only
 // bodies whose length Content-Length gives are read (Engine.IO's are).
