@@ -8,6 +8,7 @@ package docssite_test
 
 import (
 	"bytes"
+	"fmt"
 	stdhtml "html"
 	"os"
 	"os/exec"
@@ -35,7 +36,7 @@ type page struct {
 // hostileClient names the client in the hostile pages, so that the
 // prose (escaped Markdown text, not code) carries what breaks generators:
 // JSX, an expression, a Hugo shortcode, HTML, a front matter line.
-const hostileClient = `export const a = 1; <b >x</b> <Nick a={1}> {props.x} {{< y >}} {{% z %}} --- ~~s~~ $m$ :smile: a|b & &amp; "q" 'q' C:\dir`
+const hostileClient = `export const a = 1; <b >x</b> <Nick a={1}> {props.x} {{< y >}} {{% z %}} --- ~~s~~ $m$ :smile: a|b & &amp; "q" 'q' C:\dir my_trace_2-x.pcap a--b... www.example.com http://e.x/y u@e.x`
 
 // pages renders the example pages (the shipped captures, guide style in
 // every language and classic style), and pages of two hostile captures:
@@ -179,8 +180,9 @@ const wordJoiner = "\u2060"
 // Python-Markdown (MkDocs) turns the tabs of code blocks into spaces, to
 // stops every 4 columns; with tabs set, the expected text is expanded the
 // same way.
-func check(t *testing.T, site string, p page, built string, anchors bool, tabs int) {
+func check(t *testing.T, site string, p page, built string, anchors bool, tabs int) []diagram {
 	t.Helper()
+	var diagrams []diagram
 	wantH, wantB := mdParts(p.md)
 	if tabs > 0 {
 		for i := range wantB {
@@ -224,7 +226,6 @@ func check(t *testing.T, site string, p page, built string, anchors bool, tabs i
 		k++
 	}
 	k = 0
-	diagrams := 0
 	for _, w := range wantB {
 		want := strings.TrimRight(w.text, "\n")
 		for k < len(gotB) && strings.TrimRight(gotB[k].text, "\n") != want {
@@ -238,12 +239,12 @@ func check(t *testing.T, site string, p page, built string, anchors bool, tabs i
 			if gotB[k].info != "mermaid" {
 				t.Errorf("%s %s: the Mermaid block arrives as a plain code block", site, p.name)
 			}
-			diagrams++
+			diagrams = append(diagrams, diagram{page: p.name, text: gotB[k].text, arrows: len(p.model.Diagram.Arrows)})
 		}
 		k++
 	}
-	if p.model.Diagram != nil && p.model.Style == render.StyleGuide && diagrams != 1 {
-		t.Errorf("%s %s: %d Mermaid diagrams", site, p.name, diagrams)
+	if p.model.Diagram != nil && p.model.Style == render.StyleGuide && len(diagrams) != 1 {
+		t.Errorf("%s %s: %d Mermaid diagrams", site, p.name, len(diagrams))
 	}
 	var all strings.Builder
 	for _, b := range gotB {
@@ -265,6 +266,85 @@ func check(t *testing.T, site string, p page, built string, anchors bool, tabs i
 	prose = regexp.MustCompile(`(?s)<code[^>]*>.*?</code>|<script.*?</script>`).ReplaceAllString(prose, "")
 	if m := regexp.MustCompile(`.{0,40}\\[!-/:-@\[-` + "`" + `{-~].{0,40}`).FindString(text(prose)); m != "" {
 		t.Errorf("%s %s: an escape shows: %q", site, p.name, m)
+	}
+	// The hostile name's URL, domain and address must stay text. (Not in
+	// MDX: remark-gfm links URL-like text after escapes are resolved, so
+	// no escape can stop it; the link shows its own target.)
+	if m := regexp.MustCompile(`<a [^>]*href="[^"]*(example\.com|e\.x|mailto:)[^"]*"`).FindString(built); m != "" && site != "mdx" {
+		t.Errorf("%s %s: text from the wire became a link: %s", site, p.name, m)
+	}
+	return diagrams
+}
+
+// diagram is the text of a Mermaid block as a site delivered it, and the
+// number of arrows the page's diagram has.
+type diagram struct {
+	page   string
+	text   string
+	arrows int
+}
+
+// draw hands the diagrams a site delivered to Mermaid itself (the npm
+// package, in headless Chromium) and checks that each becomes an SVG
+// sequence diagram with every arrow's message: what a reader of the site
+// sees once its Mermaid script runs.
+func draw(t *testing.T, site string, diagrams []diagram) {
+	t.Helper()
+	bin, err := exec.LookPath("chromium")
+	if err != nil {
+		testenv.Missing(t, "chromium is not installed: the Mermaid diagrams are not drawn")
+		return
+	}
+	lib, err := filepath.Abs("mdx/node_modules/mermaid/dist/mermaid.min.js")
+	if err == nil {
+		_, err = os.Stat(lib)
+	}
+	if err != nil {
+		testenv.Missing(t, "mermaid is not installed: run npm ci --prefix examples/docs-site/mdx")
+		return
+	}
+	if len(diagrams) == 0 {
+		t.Fatalf("%s: no diagram to draw", site)
+	}
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html><html><head><meta charset=\"utf-8\"></head><body>\n")
+	for _, d := range diagrams {
+		fmt.Fprintf(&b, "<pre class=\"mermaid\">%s</pre>\n", stdhtml.EscapeString(d.text))
+	}
+	fmt.Fprintf(&b, `<script src="file://%s"></script>
+<script>
+mermaid.initialize({startOnLoad: false});
+mermaid.run().then(function () {
+  var r = [];
+  document.querySelectorAll("pre.mermaid").forEach(function (el) {
+    r.push(el.querySelectorAll("svg").length + ":" + el.querySelectorAll(".messageText").length);
+  });
+  document.body.setAttribute("data-drawn", r.join(" "));
+}, function (e) { document.body.setAttribute("data-drawn", "error " + e); });
+</script></body></html>`, lib)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "diagrams.html")
+	if err := os.WriteFile(file, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+		"--user-data-dir="+filepath.Join(dir, "profile"), "--virtual-time-budget=30000", "--dump-dom", "file://"+file)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium: %v", err)
+	}
+	m := regexp.MustCompile(`data-drawn="([^"]*)"`).FindSubmatch(out)
+	if m == nil {
+		t.Fatalf("%s: Mermaid did not finish drawing", site)
+	}
+	got := strings.Fields(string(m[1]))
+	if len(got) != len(diagrams) {
+		t.Fatalf("%s: Mermaid: %s", site, m[1])
+	}
+	for i, d := range diagrams {
+		if want := fmt.Sprintf("1:%d", d.arrows); got[i] != want {
+			t.Errorf("%s %s: Mermaid drew %s (SVGs:messages), want %s", site, d.page, got[i], want)
+		}
 	}
 }
 
@@ -361,15 +441,17 @@ func TestMkDocs(t *testing.T) {
 	extra := map[string]string{"docs/embed.md": "# Two traces\n\n" + frag}
 	dir := build(t, "mkdocs", "docs", ps, extra, bin, "build", "--strict", "--quiet", "--site-dir", "out")
 	checkFragment(t, "mkdocs", frag, read(t, filepath.Join(dir, "out", "embed", "index.html")))
+	var diagrams []diagram
 	for _, p := range ps {
 		h := read(t, filepath.Join(dir, "out", p.name, "index.html"))
-		check(t, "mkdocs", p, h, true, 4)
+		diagrams = append(diagrams, check(t, "mkdocs", p, h, true, 4)...)
 		// MkDocs takes the page's title from its first heading.
 		title := regexp.MustCompile(`<title>(.*?)</title>`).FindStringSubmatch(h)
 		if want := norm(render.PlainText(p.model.Title)); title == nil || !strings.HasPrefix(stdhtml.UnescapeString(title[1]), want) {
 			t.Errorf("mkdocs %s: title %q, want %q", p.name, title, want)
 		}
 	}
+	draw(t, "mkdocs", diagrams)
 }
 
 // TestHugo builds the Hugo site of hugo/ with every page, and a page
@@ -381,11 +463,13 @@ func TestHugo(t *testing.T) {
 	extra := map[string]string{"traces.html": frag, "content/embed.md": "# Two traces\n\n{{< wstrace \"traces.html\" >}}\n"}
 	dir := build(t, "hugo", "content", ps, extra, bin, "--quiet", "--destination", "out")
 	checkFragment(t, "hugo", frag, read(t, filepath.Join(dir, "out", "embed", "index.html")))
+	var diagrams []diagram
 	for _, p := range ps {
 		// Hugo makes every path lower case.
 		h := read(t, filepath.Join(dir, "out", strings.ToLower(p.name), "index.html"))
-		check(t, "hugo", p, h, true, 0)
+		diagrams = append(diagrams, check(t, "hugo", p, h, true, 0)...)
 	}
+	draw(t, "hugo", diagrams)
 }
 
 // TestMDX compiles every page as MDX 3 (with remark-gfm, as Docusaurus
@@ -409,9 +493,11 @@ func TestMDX(t *testing.T) {
 	if b, err := exec.Command(node, args...).CombinedOutput(); err != nil {
 		t.Fatalf("MDX: %v\n%s", err, b)
 	}
+	var diagrams []diagram
 	for _, p := range ps {
-		check(t, "mdx", p, read(t, filepath.Join(out, p.name+".html")), false, 0)
+		diagrams = append(diagrams, check(t, "mdx", p, read(t, filepath.Join(out, p.name+".html")), false, 0)...)
 	}
+	draw(t, "mdx", diagrams)
 }
 
 // TestShippedPages checks that the sites' own pages are the example page
