@@ -139,25 +139,25 @@ type view struct {
 	Lang, Generator string
 	// LangClass names a Chinese page's language as a class of the root
 	// element ("lang-zh-cn"), which the style sheet picks fonts by.
-	LangClass string
-	TitleText       string
-	Title           template.HTML
-	Intro           []template.HTML
-	Labels          map[string]template.HTML
-	TOC             []tocEntry
-	Summary         []fact
-	Notes           []template.HTML
-	Diagram         template.HTML
-	DiagramNote     template.HTML
-	Classic         template.HTML
-	Sections        []section
-	Legend          []fact
-	Glossary        []fact
-	Exercises       []exercise
-	References      []reference
-	CSS             template.CSS
-	Script          template.JS
-	CSP             string
+	LangClass   string
+	TitleText   string
+	Title       template.HTML
+	Intro       []template.HTML
+	Labels      map[string]template.HTML
+	TOC         []tocEntry
+	Summary     []fact
+	Notes       []template.HTML
+	Diagram     template.HTML
+	DiagramNote template.HTML
+	Classic     template.HTML
+	Sections    []section
+	Legend      []fact
+	Glossary    []fact
+	Exercises   []exercise
+	References  []reference
+	CSS         template.CSS
+	Script      template.JS
+	CSP         string
 	// Fragment leaves out the document around the trace: no <html>,
 	// <head> or <body>, the style sheet inside the trace's root element.
 	Fragment     bool
