@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
 )
@@ -80,6 +81,10 @@ type Options struct {
 	// means DefaultMaxHeld. Beyond it (or beyond DefaultMaxHeldBytes of
 	// captured bytes) the oldest packets are handed over as they are.
 	MaxHeld int
+	// KeyLog holds TLS secrets (wstrace --keylog) that decrypt wss://
+	// connections; the secrets a capture carries are added to a copy
+	// (see Annotator.UseSecrets). Nil for none.
+	KeyLog *tlsrec.KeyLog
 }
 
 func (o Options) withDefaults() Options {
@@ -129,6 +134,11 @@ type Annotator struct {
 	count    int
 	finished bool
 
+	// keys are the TLS secrets: Options.KeyLog and the capture's;
+	// secretsSeen counts the capture's secrets read.
+	keys        *tlsrec.KeyLog
+	secretsSeen int
+
 	// last is the packet Add took last.
 	last *PacketInfo
 	// nConns, nFrames and nMessages count what was numbered so far.
@@ -171,6 +181,10 @@ func New(opts Options) *Annotator {
 		a.summary = tcpdumpSummary(opts.Location)
 	}
 	a.emit = opts.Emit
+	if opts.KeyLog != nil {
+		a.keys = new(tlsrec.KeyLog)
+		a.keys.Merge(opts.KeyLog)
+	}
 	a.relay.window = opts.RelayWindow
 	a.relay.seed = maphash.MakeSeed()
 	return a
@@ -282,6 +296,7 @@ func Annotate(src capture.Source, opts Options) (*Result, error) {
 			}
 			return a.Finish(), fmt.Errorf("annotate: reading packet %d: %w", a.count+1, err)
 		}
+		a.useSource(src)
 		if _, err := a.Add(p); err != nil {
 			return a.Finish(), err
 		}

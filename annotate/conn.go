@@ -92,6 +92,8 @@ type connState struct {
 	// WebSocket
 	upgradeReq *Upgrade // request seen, response pending
 	deflate    *DeflateParams
+
+	tls *tlsState // TLS (tls.go), nil when the connection is not TLS
 }
 
 // addTCP annotates a TCP packet.

@@ -90,9 +90,12 @@
 // Every packet has one [Phase], the step it stands for; it is the kind of
 // its most important event, in this order: tcp-handshake-1,
 // tcp-handshake-2, tcp-retransmission, tcp-out-of-order, tcp-reset,
+// tls-client-hello, tls-server-hello,
 // ws-upgrade-request, ws-upgrade-response, http-request, http-response
 // (http-partial counts as the request or response it is part of),
 // ws-control, ws-data (ws-frame-part counts as ws-data or ws-control),
+// tls-alert, tls-handshake, tls-change-cipher-spec, tls-application-data
+// (tls-record-part counts as the phase of its record's content type),
 // tcp-data, tcp-teardown, tcp-keepalive, tcp-window-update,
 // tcp-handshake-3, ack. A TCP packet with no such event is tcp-data when it
 // carries payload, else ack; a packet that is not TCP is "other".
@@ -188,6 +191,52 @@
 //	ws-fault                      fault, detail, frame (index) for frame faults, or the
 //	                              handshake fault's own parameters (below)
 //
+// TLS events (a connection whose client starts with a ClientHello, on any
+// port; see also Connection.TLS and PacketInfo.TLSRecords). Each record
+// event is on the packet that completes the record and has record (index
+// in its direction, int), length (body bytes), direction, packets (when
+// several carried it), and encrypted, decrypted for protected records.
+//
+//	tls-client-hello              legacy_version, sni, alpn ([]string), versions ([]string),
+//	                              cipher_suites ([]string, IANA names), suites (count,
+//	                              GREASE included), key_shares, groups ([]string), ech,
+//	                              extensions (count); GREASE values left out of lists
+//	tls-server-hello              version, tls13, cipher_suite, group, alpn, resumed,
+//	                              unsupported_suite, keys ("found", "missing", "none");
+//	                              or retry_request=true, cipher_suite, group for a
+//	                              HelloRetryRequest
+//	tls-handshake                 messages ([]string), pending, pending_have,
+//	                              pending_length (a message later records complete),
+//	                              certificate_subject, certificate_issuer, not_before,
+//	                              not_after, certificates, self_signed, key_exchange_group,
+//	                              signature_scheme, key_update, request_update, alpn
+//	                              (EncryptedExtensions); likely=true for TLS 1.2's
+//	                              encrypted Finished
+//	tls-change-cipher-spec        compat (TLS 1.3's middlebox-compatibility record)
+//	tls-application-data          plaintext_length (decrypted), carries (its plaintext's
+//	                              own events follow), likely_handshake (TLS 1.3 without
+//	                              keys: sent before the client's first encrypted record),
+//	                              epoch, key_generation
+//	tls-alert                     level, description, close_notify (when readable);
+//	                              only encrypted when not
+//	tls-record-part               record, content_type, completed_by, packet: part of a
+//	                              record a later packet completes
+//	tls-fault                     fault, detail, record, direction: bad-record-mac,
+//	                              bad-padding, record-too-short, no-inner-content-type
+//	                              (decryption; the direction's later records stay
+//	                              encrypted), record-overflow, not-a-record,
+//	                              truncated-record, malformed-handshake,
+//	                              handshake-too-large, malformed-alert
+//
+// Decrypted application data goes through the same steps as plaintext:
+// HTTP upgrade, frames, permessage-deflate, close, relays. Its offsets
+// (Frame.StreamOffset) count plaintext bytes, which lie nowhere on the
+// wire, so its frames have no Fields; the packet that completes a record
+// gets the events of what the record completes. Secrets come from
+// Options.KeyLog and from the capture (Annotator.UseSecrets, which Annotate
+// calls for pcapng Decryption Secrets Blocks); none of them ever appears
+// in a Result.
+//
 // # Faults
 //
 // A ws-fault event's "fault" parameter is one of these stable names; faults
@@ -235,6 +284,8 @@
 //	ws-masking-key       the 4-byte masking key
 //	ws-payload           payload bytes; Frame.Payload[Offset:] holds them unmasked
 //	tcp-data             payload of no known protocol
+//	tls-record-header    a TLS record's 5-byte header
+//	tls-record-body      a TLS record's body (encrypted or not)
 //
 // # Relays
 //

@@ -225,22 +225,26 @@ func (cs *connState) oldestPinned() int {
 		for i := range st.pending {
 			pin(st.pending[i].pkt)
 		}
-		f := st.flow
-		for i := range f.chunks {
-			pin(f.chunks[i].pkt)
-		}
-		if len(f.headParts) > 0 {
-			pin(f.headParts[0])
-		}
-		for i := range f.held {
-			pin(f.held[i].pkt)
-		}
-		if w := f.ws; w != nil {
-			for _, p := range w.parts {
-				pin(p.pi)
+		for _, f := range []*flow{st.flow, st.flow.inner} {
+			if f == nil {
+				continue
 			}
-			if len(w.msgFrames) > 0 {
-				pinNum(w.msgFrames[0].Packet)
+			for i := range f.chunks {
+				pin(f.chunks[i].pkt)
+			}
+			if len(f.headParts) > 0 {
+				pin(f.headParts[0])
+			}
+			for i := range f.held {
+				pin(f.held[i].pkt)
+			}
+			if w := f.ws; w != nil {
+				for _, p := range w.parts {
+					pin(p.pi)
+				}
+				if len(w.msgFrames) > 0 {
+					pinNum(w.msgFrames[0].Packet)
+				}
 			}
 		}
 	}

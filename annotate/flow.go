@@ -15,6 +15,7 @@ const (
 	modeHold                   // client bytes after an upgrade request, held until the answer
 	modeWS                     // WebSocket frames
 	modeOpaque                 // bytes of no known protocol
+	modeTLS                    // TLS records (tls.go); the plaintext goes to the inner flow
 )
 
 // maxChunks bounds the chunk records a flow keeps to place fields in
@@ -68,6 +69,13 @@ type flow struct {
 	// opaque data
 	opaqueEvent eventRef // the tcp-data event of the opaque bytes
 	noSniffAt   int64    // a stream offset where the protocol was judged and failed
+
+	// TLS (tls.go): the wire flow holds the records, inner reads the
+	// decrypted bytes. An inner flow is virtual: its offsets count
+	// plaintext bytes (vnext is the next), which lie nowhere on the wire.
+	inner   *flow
+	virtual bool
+	vnext   int64
 }
 
 func newFlow(cs *connState, st *stream) *flow {
@@ -109,6 +117,9 @@ func (f *flow) consume(off int64, b []byte, owner *PacketInfo, payOff int, cur *
 			n = len(b)
 		case modeOpaque:
 			n = f.opaque(off, b, owner, payOff, cur)
+		case modeTLS:
+			f.tlsData(b, cur)
+			n = len(b)
 		}
 		if n == 0 {
 			stuck++
@@ -151,6 +162,8 @@ func (f *flow) gap(off, n int64, cur *PacketInfo) {
 		f.held = append(f.held, heldChunk{off: off, gap: n})
 	case modeWS:
 		f.ws.gap(off, n, cur)
+	case modeTLS:
+		f.tlsGap(n, cur)
 	}
 }
 
@@ -170,6 +183,9 @@ func (f *flow) finish() {
 	}
 	if f.mode == modeWS && f.ws != nil {
 		f.ws.finish(last)
+	}
+	if f.mode == modeTLS {
+		f.tlsFinish(last)
 	}
 	f.ws, f.head, f.headParts, f.held, f.chunked = nil, nil, nil, nil, nil
 	f.chunks = nil
@@ -207,8 +223,27 @@ func (f *flow) keepFrom() int64 {
 		if f.ws != nil {
 			return f.ws.keepFrom()
 		}
+	case modeTLS:
+		return f.tlsKeepFrom()
+	}
+	return f.nextOff()
+}
+
+// nextOff is the stream offset of the next byte the flow will read.
+func (f *flow) nextOff() int64 {
+	if f.virtual {
+		return f.vnext
 	}
 	return f.st.next
+}
+
+// proto returns the flow that reads the stream's protocol: the inner flow
+// of a TLS stream, else the stream's flow.
+func (st *stream) proto() *flow {
+	if st.flow.inner != nil {
+		return st.flow.inner
+	}
+	return st.flow
 }
 
 func (f *flow) pruneChunks() {
@@ -226,7 +261,7 @@ func (f *flow) pruneChunks() {
 // that carried some of them. base is the stream offset of the whole
 // field's first byte (for Field.Offset), fr the frame it belongs to.
 func (f *flow) place(kind, name string, start, end, base int64, fr *Frame) {
-	if end <= start {
+	if end <= start || f.virtual {
 		return
 	}
 	for _, c := range f.chunks {
@@ -267,6 +302,9 @@ func (f *flow) packetsOf(start, end int64) []*PacketInfo {
 // decide picks the protocol of a direction from its first bytes.
 func (f *flow) decide(b []byte) {
 	cs := f.cs
+	if !f.virtual && f.tlsHello(b) {
+		return
+	}
 	switch {
 	case httpmsg.LooksLikeRequest(b) && (f.role == Client || !cs.strong):
 		cs.confirmRoles(f.role, true, "http-request")
@@ -327,7 +365,7 @@ func (cs *connState) markWebSocket(basis string) {
 	cs.c.WebSocket = true
 	cs.c.WebSocketBasis = basis
 	for _, r := range []Role{Client, Server} {
-		fl := cs.streams[r].flow
+		fl := cs.streams[r].proto()
 		if fl.mode == modeOpaque {
 			fl.mode = modeStart
 		}

@@ -345,7 +345,7 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 		cs.markWebSocket("upgrade")
 		f.startWS(false)
 		// The client's bytes after its request are frames now.
-		cf := cs.streams[Client].flow
+		cf := cs.streams[Client].proto()
 		if cf.mode == modeHold {
 			cf.release(true, cur)
 		} else if cf.mode != modeWS {
@@ -372,7 +372,7 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 	f.headEvent("http-response", p, cur)
 	f.skipBody(resp.BodyLength())
 	if u != nil && resp.StatusCode >= 200 {
-		cf := cs.streams[Client].flow
+		cf := cs.streams[Client].proto()
 		if cf.mode == modeHold {
 			cf.release(false, cur)
 		}

@@ -74,6 +74,8 @@ var phaseOrder = []struct {
 	{"tcp-retransmission", PhaseRetransmission},
 	{"tcp-out-of-order", PhaseOutOfOrder},
 	{"tcp-reset", PhaseReset},
+	{"tls-client-hello", PhaseTLSClientHello},
+	{"tls-server-hello", PhaseTLSServerHello},
 	{"ws-upgrade-request", PhaseUpgradeRequest},
 	{"ws-upgrade-response", PhaseUpgradeResponse},
 	{"http-request", PhaseHTTPRequest},
@@ -82,6 +84,11 @@ var phaseOrder = []struct {
 	{"ws-control", PhaseWSControl},
 	{"ws-data", PhaseWSData},
 	{"ws-frame-part", ""}, // decided by its "control" parameter
+	{"tls-alert", PhaseTLSAlert},
+	{"tls-handshake", PhaseTLSHandshake},
+	{"tls-change-cipher-spec", PhaseTLSChangeCipherSpec},
+	{"tls-application-data", PhaseTLSApplicationData},
+	{"tls-record-part", ""}, // decided by its "content_type" parameter
 	{"tcp-data", PhaseTCPData},
 	{"tcp-teardown", PhaseTeardown},
 	{"tcp-keepalive", PhaseKeepAlive},
@@ -123,6 +130,8 @@ func eventPhase(e *Event) Phase {
 			return PhaseWSControl
 		}
 		return PhaseWSData
+	case "tls-record-part":
+		return tlsPartPhase(e.String("content_type"))
 	}
 	return phaseOrder[rankOf[e.Kind]].phase
 }

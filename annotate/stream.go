@@ -73,6 +73,9 @@ func newStream(cs *connState, r Role) *stream {
 func (st *stream) setRole(r Role) {
 	st.role = r
 	st.flow.role = r
+	if st.flow.inner != nil {
+		st.flow.inner.role = r
+	}
 }
 
 // setBase fixes stream offset 0 at sequence number seq.

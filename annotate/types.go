@@ -233,6 +233,8 @@ type Connection struct {
 	ClientBytes, ServerBytes int64
 	// Gaps counts the stream bytes never captured, per end.
 	ClientGapBytes, ServerGapBytes int64
+	// TLS is what the connection's TLS showed, nil when it is not TLS.
+	TLS *TLSInfo
 }
 
 // End returns the address of the given end.
@@ -320,6 +322,8 @@ type PacketInfo struct {
 	// completes.
 	Frames   []*Frame
 	Messages []*Message
+	// TLSRecords are the TLS records this packet completes.
+	TLSRecords []*TLSRecord
 
 	// PayloadOffset is where the TCP payload starts in Packet.Data;
 	// PayloadLength is its length on the wire, Captured how much of it the

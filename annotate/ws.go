@@ -247,7 +247,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	}
 	w.lastEnd = wf.End
 	if wf.End == math.MaxInt64 {
-		w.lastEnd = f.st.next
+		w.lastEnd = f.nextOff()
 	}
 
 	// The frame's event.

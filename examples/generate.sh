@@ -8,6 +8,12 @@
 #   demo.classic.zh-TW.md            its page in the seed tutorial's classic style
 #   workerman-chat.LANG.{md,html}    the same pages for workerman-chat.pcap
 #   workerman-chat.classic.zh-TW.md
+#   docs-site/mkdocs/docs/workerman-chat.md, docs-site/hugo/content/workerman-chat.md
+#                                    workerman-chat.en.md, the example sites' page
+#   docs-site/hostile.pcapng         the demo's chat with messages that break
+#                                    documentation generators if a page lets them
+#                                    (Hugo shortcodes, JSX, MDX expressions, front
+#                                    matter, fences), for docs-site/site_test.go
 #
 # Run it from anywhere in the repository, as root (or as a user who may create
 # user namespaces: the demo then captures inside a private one):
@@ -42,5 +48,19 @@ pages() {
 }
 pages demo examples/demo.pcapng
 pages workerman-chat examples/workerman-chat.pcap
+
+# The example documentation sites show the English page, unchanged.
+cp examples/workerman-chat.en.md examples/docs-site/mkdocs/docs/workerman-chat.md
+cp examples/workerman-chat.en.md examples/docs-site/hugo/content/workerman-chat.md
+
+# A capture of real peers (the demo's) carrying what documentation generators
+# read as their own syntax. The page itself is not kept: the test renders it.
+hostile=$(mktemp -d)
+wstrace demo --pause 50ms --lang en --names '{{< x >}},<Nick a={1}>' \
+	--message '{{< figure src="x" >}} {{% include "y" %}} {{ .Site.Title }}' \
+	--message '<Foo bar={1}>{props.x}</Foo> <!-- c --> &amp; $$x$$' \
+	--message $'---\ntitle: x\n---\n```\nimport x from "y"\nexport const a = 1\n```' \
+	-w examples/docs-site/hostile.pcapng -o "$hostile/hostile.md"
+rm -rf "$hostile"
 
 ls -l examples/demo.* examples/workerman-chat.*

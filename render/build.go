@@ -40,7 +40,7 @@ const (
 
 // Sections returns the section names in page order.
 func Sections() []string {
-	return []string{SectionConnect, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
+	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
 func sectionRank(s string) int { return slices.Index(Sections(), s) }
@@ -50,6 +50,12 @@ const previewBytes = 40
 
 // Build makes the page for an annotated capture.
 func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
+	return build(res, src, opts, len(res.Packets))
+}
+
+// build makes the page for res, which holds some of the total packets of
+// the capture (all of them, except for a digest).
+func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, error) {
 	if opts.Style == "" {
 		opts.Style = StyleGuide
 	}
@@ -69,6 +75,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
 		src:     src,
 		res:     res,
+		total:   total,
 		section: map[*annotate.Connection]string{},
 		shown:   map[string]bool{},
 		packets: map[int]*annotate.PacketInfo{},
@@ -90,6 +97,7 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
+	b.computeTCPFacts()
 	b.appSetup()
 	// Sections follow each connection through all its packets, shown or
 	// not, so that a selection starting mid-connection still names the
@@ -120,11 +128,13 @@ type builder struct {
 	page           *Page
 	src            Capture
 	res            *annotate.Result
+	total          int // packets in the capture
 	client, server Wire
 	section        map[*annotate.Connection]string
 	shown          map[string]bool // frame kinds with a table already
 	packets        map[int]*annotate.PacketInfo
 	nick           map[*annotate.Connection]Wire // the names clients gave
+	tcp            *tcpFacts
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
 	app            *appPage // application protocols (app.go)
@@ -239,6 +249,9 @@ type eventData struct {
 	// initial one.
 	Absolute bool
 	RelSeq   uint32
+	// ResetAfter is, for a RST sent after its sender's FIN, the packet
+	// whose data it answers (0 for none).
+	ResetAfter int
 	// P holds the event's parameters; strings in it are Wire values.
 	P map[string]any
 	// Acked says what an acknowledgement acknowledges (Markdown), or "".
@@ -577,6 +590,8 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 		}
 	case annotate.PhaseTeardown, annotate.PhaseReset:
 		next = SectionTeardown
+	default:
+		next = tlsSection(pi.Phase)
 	}
 	switch {
 	case next != "" && sectionRank(next) > sectionRank(cur):
@@ -640,6 +655,10 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 					d.Frame = b.frameData(b.res.Frames[i])
 				}
 			}
+		case "tcp-reset":
+			if b.tcp != nil {
+				d.ResetAfter = b.tcp.resetAfter[pi.Number]
+			}
 		case "ws-fault":
 			if f := "fault." + e.String("fault"); b.cat.Has(f) {
 				key = f
@@ -659,6 +678,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		}
 	}
 	p.Text = append(p.Text, b.appText(pi)...)
+	p.Text = append(p.Text, b.arithmetic(pi, base)...)
 	if len(p.Text) == 0 {
 		p.Text = nil
 	}
@@ -721,8 +741,15 @@ func (b *builder) acked(e annotate.Event, base *eventData) string {
 	if last := b.packets[nums[len(nums)-1]]; last != nil {
 		what = b.nounOf(last, b.baseData(last, &b.ackBase))
 	}
+	outside := ""
+	for _, n := range nums {
+		if !b.shownPacket(n) {
+			outside = b.plain("ui.ref.outside")
+		}
+	}
+	list := b.joinList(nums)
 	args := b.args()
-	args["What"], args["Packets"], args["Count"] = what, b.joinList(nums), len(nums)
+	args["What"], args["Packets"], args["Count"], args["Outside"] = what, list, len(nums), outside
 	return b.text("ui.acked", args)
 }
 
@@ -1146,7 +1173,7 @@ func (b *builder) summary() {
 	}
 	d := map[string]any{
 		"Capture": Wire(b.src.Name), "Client": b.client, "Server": b.server, "ServerPort": serverPort,
-		"Shown": len(b.selectedInfo), "Total": len(b.res.Packets), "Connections": len(conns),
+		"Shown": len(b.selectedInfo), "Total": b.total, "Connections": len(conns),
 		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
 		// In the zone of the packet lines (annotate.Options.Location,
@@ -1167,6 +1194,9 @@ func (b *builder) summary() {
 		if strings.TrimSpace(para) != "" {
 			pg.Intro = append(pg.Intro, para)
 		}
+	}
+	if len(b.selectedInfo) > 0 {
+		pg.Intro = append(pg.Intro, b.steps()...)
 	}
 	addrs := func(list []netip.AddrPort) string {
 		s := make([]string, len(list))

@@ -227,13 +227,16 @@ func TestNoUnusedKeys(t *testing.T) {
 // frames of each opcode, and checks that each says something.
 func TestMessagesExecute(t *testing.T) {
 	params := map[string]any{}
-	for _, n := range []string{"fin", "first", "last", "syn", "reply", "part", "acks_fin", "accept_valid", "key_valid", "masked", "control", "compressed", "json", "utf8_valid", "truncated", "incomplete", "resynced", "complete", "deflate", "request_missing", "acked_fin"} {
+	for _, n := range []string{"fin", "first", "last", "syn", "reply", "part", "acks_fin", "accept_valid", "key_valid", "masked", "control", "compressed", "json", "utf8_valid", "truncated", "incomplete", "resynced", "complete", "deflate", "request_missing", "acked_fin",
+		"encrypted", "decrypted", "ech", "retry_request", "unsupported_suite", "self_signed", "key_update", "request_update", "compat", "likely", "likely_handshake", "carries", "resumed", "tls13", "close_notify"} {
 		params[n] = true
 	}
-	for _, n := range []string{"method", "path", "host", "origin", "key", "version", "extensions", "reason", "accept", "expected_accept", "protocol", "fault", "detail", "error", "direction", "message", "opcode_name", "close_code_name", "close_reason", "payload_text", "of_from", "http_version", "pattern", "mask_key", "kind"} {
+	for _, n := range []string{"method", "path", "host", "origin", "key", "version", "extensions", "reason", "accept", "expected_accept", "protocol", "fault", "detail", "error", "direction", "message", "opcode_name", "close_code_name", "close_reason", "payload_text", "of_from", "http_version", "pattern", "mask_key", "kind",
+		"legacy_version", "sni", "alpn", "versions", "cipher_suites", "key_shares", "groups", "cipher_suite", "keys", "group", "messages", "pending", "certificate_subject", "certificate_issuer", "not_before", "not_after", "key_exchange_group", "signature_scheme", "level", "description", "content_type", "epoch"} {
 		params[n] = Wire("x`<b>*_[y](z)")
 	}
-	for _, n := range []string{"isn", "mss", "ack", "window", "previous", "bytes", "captured", "length", "status", "completed_by", "original", "overlap", "count", "probe", "later_bytes", "missing_bytes", "stream_offset", "gap_bytes", "cap", "of_packet", "of_connection", "delay_us", "close_code", "step", "acked_packet", "frame", "frame_offset", "packet", "size", "wire_size", "fragments", "opcode", "payload_length", "length_bits", "header_length", "rsv", "headers", "request_packet", "acked_bytes", "first_packet", "wscale", "relay_of", "kept"} {
+	for _, n := range []string{"isn", "mss", "ack", "window", "previous", "bytes", "captured", "length", "status", "completed_by", "original", "overlap", "count", "probe", "later_bytes", "missing_bytes", "stream_offset", "gap_bytes", "cap", "of_packet", "of_connection", "delay_us", "close_code", "step", "acked_packet", "frame", "frame_offset", "packet", "size", "wire_size", "fragments", "opcode", "payload_length", "length_bits", "header_length", "rsv", "headers", "request_packet", "acked_bytes", "first_packet", "wscale", "relay_of", "kept",
+		"record", "suites", "plaintext_length", "pending_have", "pending_length", "certificates", "key_generation"} {
 		params[n] = int64(101)
 	}
 	for _, n := range []string{"acked_packets", "frames", "packets"} {

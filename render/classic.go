@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -8,14 +9,19 @@ import (
 // classicWidth is the column at which classic comments wrap.
 const classicWidth = 100
 
-// Comment returns the packet's classic comment: "/*", the phase, one line
+// Comment returns the packet's classic comment: "/*", the packet number
+// and the phase ("#15 WebSocket 連接的建立"), one line
 // per sentence and note (wrapped at 100 columns), " */". Everything is
 // plain text; a "*/" inside the text is written "* /" so that it cannot end
 // the comment early.
 func (p *Packet) Comment() string {
 	var b strings.Builder
 	b.WriteString("/*\n")
-	for _, s := range p.commentLines(glue) {
+	lines := p.commentLines(glue)
+	// The first line begins with the packet number, which the sentences
+	// of other packets refer to: "#15 WebSocket 連接的建立".
+	lines[0] = "#" + strconv.Itoa(p.Number) + " " + lines[0]
+	for _, s := range lines {
 		for _, l := range Wrap(s, classicWidth-3) {
 			b.WriteString(" * ")
 			b.WriteString(strings.ReplaceAll(l, string(glue), " "))

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -53,21 +54,54 @@ func CodeSpan(s string) string {
 	return delim + pad + s + pad + delim
 }
 
-// EscapeText returns s escaped for use as Markdown inline text: every ASCII
-// punctuation character is backslash-escaped, so that nothing in s can start
-// emphasis, a link, raw HTML, an entity or a code span. Control characters
-// and line breaks are shown as escapes.
+// EscapeText returns s escaped for use as Markdown inline text, so that
+// nothing in s can start emphasis, a link or autolink, raw HTML or JSX, an
+// MDX expression or import, a Hugo shortcode, a list, heading or quote, or
+// be changed by a typographer (quotes, dashes, ellipses), in any of the
+// generators a page is read with: CommonMark and GitHub, Python-Markdown
+// (MkDocs), goldmark (Hugo) and MDX (Docusaurus). Control characters and
+// line breaks are shown as escapes.
+//
+// Python-Markdown takes a backslash escape only before \ ` * _ { } [ ] ( )
+// # + - . ! and >, and shows the backslash before anything else, so
+// those are backslash-escaped and the other marks that matter (< & " ' : @
+// | ~ $ = ^) are written as character references, which every generator
+// reads. A '-', '.' or '_' between two letters or digits (a file name
+// such as my_trace-2.pcap) is left alone: there it starts nothing, and
+// MkDocs shows a page title's escapes as they are written. Other
+// punctuation (, ; ? / %) means nothing in any of them.
 func EscapeText(s string) string {
 	s = Printable(s, false)
 	var b strings.Builder
 	b.Grow(len(s) + len(s)/4)
-	for _, r := range s {
-		if r < utf8.RuneSelf && unicode.IsPunct(r) || r < utf8.RuneSelf && unicode.IsSymbol(r) {
+	if strings.HasPrefix(s, "import") || strings.HasPrefix(s, "export") {
+		// MDX reads a paragraph that begins with import or export as
+		// JavaScript.
+		b.WriteString("&#" + strconv.Itoa(int(s[0])) + ";")
+		s = s[1:]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case '\\', '`', '*', '{', '}', '[', ']', '(', ')', '#', '+', '!', '>':
 			b.WriteByte('\\')
+		case '-', '.', '_':
+			if !(alnum(utf8.DecodeLastRuneInString(s[:i])) && alnum(utf8.DecodeRuneInString(s[i+1:]))) ||
+				c == '.' && i >= 3 && strings.EqualFold(s[i-3:i], "www") {
+				b.WriteByte('\\')
+			}
+		case '<', '&', '"', '\'', ':', '@', '|', '~', '$', '=', '^':
+			b.WriteString("&#" + strconv.Itoa(int(c)) + ";")
+			continue
 		}
-		b.WriteRune(r)
+		b.WriteByte(c)
 	}
 	return b.String()
+}
+
+// alnum reports whether r is a letter or a digit.
+func alnum(r rune, _ int) bool {
+	return unicode.IsLetter(r) || unicode.IsDigit(r)
 }
 
 // Printable replaces what a reader cannot see in s: invalid UTF-8 becomes

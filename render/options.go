@@ -128,6 +128,11 @@ type Options struct {
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool
+	// MaxConnections and MaxPackets bound what a page built by a
+	// [Collector] explains in full (--max-connections, --max-packets): 0
+	// means DefaultMaxConnections (20) and DefaultMaxPackets (2,000), a
+	// negative value no bound. Past them the page is a digest.
+	MaxConnections, MaxPackets int
 	// HideHeartbeats leaves out of the page and its diagram the packets
 	// that only carry keep-alive traffic: WebSocket pings and pongs,
 	// Engine.IO pings and pongs, STOMP heart-beats, MQTT PINGREQ/PINGRESP,

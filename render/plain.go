@@ -1,6 +1,8 @@
 package render
 
 import (
+	"html"
+	"regexp"
 	"strings"
 	"sync"
 
@@ -44,9 +46,7 @@ func plainText(md string, glue rune) string {
 		for c := n.FirstChild(); c != nil; c = c.NextSibling() {
 			switch c := c.(type) {
 			case *ast.Text:
-				v := util.UnescapePunctuations(c.Value(src))
-				v = util.ResolveNumericReferences(v)
-				b.Write(util.ResolveEntityNames(v))
+				unescapeText(&b, c.Value(src))
 				switch {
 				case c.HardLineBreak():
 					b.WriteByte('\n')
@@ -85,3 +85,28 @@ func plainText(md string, glue rune) string {
 	walk(doc)
 	return strings.TrimSpace(b.String())
 }
+
+// unescapeText writes the text of a Markdown text segment: backslash
+// escapes and character references resolved, in one pass (so that
+// "&#38;amp;" is "&amp;", not "&").
+func unescapeText(b *strings.Builder, v []byte) {
+	for i := 0; i < len(v); i++ {
+		switch c := v[i]; {
+		case c == '\\' && i+1 < len(v) && util.IsPunct(v[i+1]):
+			i++
+			b.WriteByte(v[i])
+		case c == '&':
+			if m := charRef.Find(v[i:]); m != nil {
+				b.WriteString(html.UnescapeString(string(m)))
+				i += len(m) - 1
+				continue
+			}
+			b.WriteByte(c)
+		default:
+			b.WriteByte(c)
+		}
+	}
+}
+
+// charRef matches a character reference at the start of a text.
+var charRef = regexp.MustCompile(`^&(?:#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});`)

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture/decode"
 )
 
 // The JSON members a story reads, in order of preference: what kind of
@@ -155,4 +156,152 @@ func (b *builder) shownPacket(n int) bool {
 		return false
 	}
 	return true
+}
+
+// maxSteps is how many steps an introduction lists at most.
+const maxSteps = 16
+
+// stepData is what a step of the session's story sees.
+type stepData struct {
+	// Kind is "connect", "message", "close", "fin", "rst", "open" or
+	// "more".
+	Kind           string
+	Client, Server Wire
+	// Who names the end that acts: its nick, or the client on Port.
+	Nick       Wire
+	Port       uint16
+	FromClient bool
+	// Msg is what a client's message carries.
+	Msg     gist
+	Opcode  string
+	Size    int64
+	Binary  bool
+	Code    int
+	Packets string // the packets of the step
+	Answers string // the server's messages it caused, on the page
+	Upgrade string // the packets of the upgrade
+	Copies  int
+	Count   int
+	Ports   string
+}
+
+// steps lists what happens in the packets shown, in order: who connects,
+// logs in, says what, closes.
+func (b *builder) steps() []string {
+	if b.nick == nil {
+		b.nick = nicks(b.res)
+	}
+	type connState struct {
+		step          int // index of its connect step, -1 for none
+		closed, ended bool
+	}
+	state := map[*annotate.Connection]*connState{}
+	var steps []*stepData
+	more := 0
+	add := func(d *stepData) {
+		if len(steps) >= maxSteps {
+			more++
+			return
+		}
+		steps = append(steps, d)
+	}
+	// answers: the shown packets of the server messages a message caused.
+	caused := map[*annotate.Message][]int{}
+	for _, pi := range b.selectedInfo {
+		for _, m := range pi.Messages {
+			if c := m.CausedBy; c != nil {
+				caused[c] = append(caused[c], m.Packet)
+			}
+		}
+	}
+	base := func(c *annotate.Connection, kind string) *stepData {
+		return &stepData{Kind: kind, Client: b.client, Server: b.server, Nick: b.nick[c], Port: c.Client.Port()}
+	}
+	for _, pi := range b.selectedInfo {
+		c := pi.Conn
+		if c == nil {
+			continue
+		}
+		st := state[c]
+		if st == nil {
+			st = &connState{step: -1}
+			state[c] = st
+		}
+		switch {
+		case pi.Phase == annotate.PhaseHandshake1:
+			d := base(c, "connect")
+			d.Nick = ""
+			d.Packets = strconv.Itoa(pi.Number)
+			if len(steps) < maxSteps {
+				st.step = len(steps)
+			}
+			add(d)
+		case pi.Phase == annotate.PhaseUpgradeResponse && st.step >= 0:
+			if u := c.Upgrade; u != nil && u.RequestPacket > 0 {
+				steps[st.step].Upgrade = b.joinList([]int{u.RequestPacket, pi.Number})
+			}
+		}
+		for _, m := range pi.Messages {
+			switch {
+			case m.Opcode == 8 && !st.closed:
+				st.closed = true
+				d := base(c, "close")
+				d.FromClient = m.From == annotate.Client
+				d.Code = m.CloseCode
+				d.Packets = strconv.Itoa(m.Packet)
+				add(d)
+			case m.Opcode < 8 && m.From == annotate.Client:
+				d := base(c, "message")
+				d.FromClient = true
+				d.Msg = gistOf(m)
+				if d.Msg.Name != "" {
+					d.Nick = "" // the message gives the name: name the sender by its port
+				}
+				d.Opcode = b.opcodeName(int(m.Opcode))
+				d.Size, d.Binary = m.Size, !messageIsText(m)
+				d.Packets = strconv.Itoa(m.Packet)
+				if a := caused[m]; len(a) > 0 {
+					d.Answers, d.Copies = b.joinList(a), len(a)
+				}
+				add(d)
+			}
+		}
+		if f, ok := tcpFlags(pi); ok && !st.ended && f&(decode.FIN|decode.RST) != 0 {
+			st.ended = true
+			kind := "fin"
+			if f&decode.RST != 0 {
+				kind = "rst"
+			}
+			d := base(c, kind)
+			d.FromClient = pi.From == annotate.Client
+			d.Packets = strconv.Itoa(pi.Number)
+			add(d)
+		}
+	}
+	if len(steps) < 2 {
+		return nil // one step is no story
+	}
+	if more > 0 {
+		d := &stepData{Kind: "more", Count: more, Client: b.client, Server: b.server}
+		steps = append(steps, d)
+	}
+	var open []int
+	seen := map[*annotate.Connection]bool{}
+	for _, pi := range b.selectedInfo {
+		if c := pi.Conn; c != nil && !seen[c] {
+			seen[c] = true
+			if !state[c].ended {
+				open = append(open, int(c.Client.Port()))
+			}
+		}
+	}
+	if len(open) > 0 {
+		d := &stepData{Kind: "open", Client: b.client, Server: b.server, Count: len(open), Ports: b.joinList(open)}
+		steps = append(steps, d)
+	}
+	out := []string{b.text("ui.steps", nil)}
+	for i, d := range steps {
+		out = append(out, strconv.Itoa(i+1)+". "+strings.TrimSpace(b.text("ui.step", d)))
+	}
+	return out
 }

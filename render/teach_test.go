@@ -1,6 +1,9 @@
 package render
 
 import (
+	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -216,5 +219,110 @@ func TestUnmaskShowsSpace(t *testing.T) {
 	text := p.Payloads[0].Unmask[3]
 	if got := strings.Join(text[1:], ""); got != "..see␠yo…" {
 		t.Errorf("unmasked text row %q, want %q", got, "..see␠yo…")
+	}
+}
+
+// Item 10: every packet a classic page mentions can be found on it: each
+// comment begins with its packet's number (#15), and a mention of a packet
+// the selection leaves out says so.
+func TestPacketNumbersVisible(t *testing.T) {
+	ref := regexp.MustCompile(`packets? (\d+(?:(?:, | and )\d+)*)`)
+	for _, tc := range []struct {
+		name        string
+		first, last int
+	}{{"workerman-chat.pcap", 12, 30}, {"workerman-chat.pcap", 0, 0}, {"chromium-ws-plain-any.pcap", 40, 72}} {
+		pg := page(t, tc.name, "en", Options{Style: StyleClassic, First: tc.first, Last: tc.last})
+		var all strings.Builder
+		for _, p := range pg.Packets {
+			c := p.Comment()
+			if want := fmt.Sprintf("/*\n * #%d ", p.Number); !strings.HasPrefix(c, want) {
+				t.Errorf("%s: the comment of packet %d begins %q", tc.name, p.Number, c[:min(len(c), 30)])
+			}
+			all.WriteString(strings.Join(p.CommentLines(), " "))
+			all.WriteString("\n")
+		}
+		text := all.String()
+		outside := 0
+		for _, m := range ref.FindAllStringSubmatchIndex(text, -1) {
+			nums := regexp.MustCompile(`\d+`).FindAllString(text[m[2]:m[3]], -1)
+			for _, s := range nums {
+				n, _ := strconv.Atoi(s)
+				shown := (tc.first == 0 || n >= tc.first) && (tc.last == 0 || n <= tc.last)
+				if !shown {
+					outside++
+					if rest := text[m[1]:min(len(text), m[1]+40)]; !strings.Contains(rest, "not shown on this page") {
+						t.Errorf("%s %d-%d: %q mentions packet %d, not on the page, without saying so", tc.name, tc.first, tc.last, text[m[0]:m[1]]+rest, n)
+					}
+				}
+			}
+		}
+		if tc.first == 12 && outside == 0 {
+			t.Errorf("%s %d-%d: no mention of a packet outside the selection (packet 24 answers 19, 25 acknowledges 9-11)", tc.name, tc.first, tc.last)
+		}
+	}
+}
+
+// Item 8: the story. Messages are told by what they carry (JSON type,
+// name, chat text, decoded), broadcasts by how many browsers get them,
+// and the introduction lists the session's steps.
+func TestStory(t *testing.T) {
+	browsers := per{"en": {"to 2 browsers"}, "zh-TW": {"送給 2 個瀏覽器"}, "zh-CN": {"发给 2 个浏览器"}}
+	said := per{"en": {"`mynick` says `hi,  all !` (packet 26)"}, "zh-TW": {"`mynick` 說 `hi,  all !`（封包 26）"}, "zh-CN": {"`mynick` 说 `hi,  all !`（包 26）"}}
+	open := per{"en": {"still open"}, "zh-TW": {"仍未關閉"}, "zh-CN": {"仍未关闭"}}
+	for _, lang := range Languages() {
+		pg := page(t, "workerman-chat.pcap", lang, Options{})
+		intro := strings.Join(pg.Intro, "\n")
+		if !said.any(lang, intro) || !strings.Contains(intro, "`猪猪`") || !open.any(lang, intro) || !strings.Contains(intro, "\n1. ") || !strings.Contains(intro, "\n5. ") {
+			t.Errorf("%s: the introduction does not tell the session's steps:\n%s", lang, intro)
+		}
+		if s := says(pkt(t, pg, 8)); !strings.Contains(s, "`login`") || !strings.Contains(s, "`猪猪`") {
+			t.Errorf("%s: packet 8 does not say it logs in as 猪猪 (decoded): %s", lang, s)
+		}
+		if s := says(pkt(t, pg, 22)); !browsers.any(lang, s) || !strings.Contains(s, "22") || !strings.Contains(s, "24") {
+			t.Errorf("%s: packet 22 is not told as a broadcast to 2 browsers: %s", lang, s)
+		}
+		for _, p := range pg.Packets {
+			if s := strings.Join(p.Text, " "); strings.Contains(s, `\u732a`) && !strings.Contains(s, "猪猪") {
+				t.Errorf("%s: packet %d quotes \\u escapes without decoding them: %s", lang, p.Number, s)
+			}
+		}
+	}
+}
+
+// Item 9: the arithmetic, as tcpdump prints the numbers: seq 1:716 is 715
+// bytes, ack 716 the next byte expected; packet 20's ack 754 acknowledges
+// packet 19; win 256 with wscale 7 is 32,768 bytes, explained once per
+// end of each connection; the SYN's MSS; why the browser sends a RST.
+func TestArithmetic(t *testing.T) {
+	pg := page(t, "workerman-chat.pcap", "en", Options{})
+	for n, want := range map[int][]string{
+		15: {"`seq 1:716`", "716 − 1 = 715 bytes", "`ack 1`: the next byte the browser expects from the server is byte 1"},
+		16: {"`ack 716`: the next byte the server expects from the browser is byte 716"},
+		20: {"`ack 754`", "rides on the data", "packet 19 arrived"},
+		14: {"`win 256`", "`wscale 7`", "256 × 128 = 32,768 bytes"},
+		12: {"maximum segment size", "16396"},
+	} {
+		s := says(pkt(t, pg, n))
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("packet %d does not say %q: %s", n, w, s)
+			}
+		}
+	}
+	if l := pkt(t, pg, 20).Line; !strings.Contains(l, "seq 157:267, ack 754,") {
+		t.Fatalf("packet 20: %s", l)
+	}
+	scales := 0
+	for _, p := range pg.Packets {
+		scales += strings.Count(strings.Join(p.Text, " "), "is scaled")
+	}
+	if scales != 4 {
+		t.Errorf("window scaling explained %d times, want 4 (each end of each connection once)", scales)
+	}
+	for _, lang := range Languages() {
+		s := says(pkt(t, page(t, "chromium-ws-plain-any.pcap", lang, Options{}), 72))
+		if !strings.Contains(s, "RFC 9293") || !strings.Contains(s, "3.6.1") || !strings.Contains(s, "71") {
+			t.Errorf("%s: packet 72 does not say why the browser sends a RST: %s", lang, s)
+		}
 	}
 }

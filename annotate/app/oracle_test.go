@@ -111,6 +111,21 @@ func sideOf(l peerLine) app.Dir {
 
 func TestSocketIOPeers(t *testing.T) {
 	lines, _, ar := runPeers(t, "socketio.js")
+	checkSocketIO(t, lines, ar, 4)
+}
+
+// Socket.IO 2 speaks Engine.IO v3: length-prefixed polling payloads,
+// client pings, ERROR instead of CONNECT_ERROR, no client CONNECT for the
+// main namespace.
+func TestSocketIOv2Peers(t *testing.T) {
+	lines, _, ar := runPeers(t, "socketio-v2.js")
+	checkSocketIO(t, lines, ar, 3)
+}
+
+// checkSocketIO compares the records of a Socket.IO session with what the
+// peers logged.
+func checkSocketIO(t *testing.T, lines []peerLine, ar *app.Result, eio int) {
+	t.Helper()
 	if len(lines) < 14 {
 		t.Fatalf("the peers logged %d lines", len(lines))
 	}
@@ -120,13 +135,21 @@ func TestSocketIOPeers(t *testing.T) {
 			got := find(ar, func(r *app.Record) bool {
 				return r.Type == "CONNECT" && r.From == app.Client && r.Fields.String("namespace") == "/"
 			})
+			if eio == 3 {
+				if len(got) != 0 { // Socket.IO 2 clients join "/" without a CONNECT
+					t.Errorf("client CONNECT with EIO=3: %+v", got)
+				}
+				continue
+			}
 			if len(got) != 1 || got[0].Session != l.s("eio") || got[0].Fields.String("auth") != "<redacted>" ||
 				!jsonEqual(got[0].Fields.Get("auth_keys"), []string{"token"}) {
 				t.Errorf("CONNECT for %v: %+v", l, got)
 			}
-		case "connect": // the client: the server's CONNECT with its id
-			got := find(ar, func(r *app.Record) bool { return r.Type == "CONNECT" && r.From == app.Server })
-			if len(got) != 1 || got[0].Fields.String("sid") != l.s("id") {
+		case "connect": // the client: the server's CONNECT with its id (v5)
+			got := find(ar, func(r *app.Record) bool {
+				return r.Type == "CONNECT" && r.From == app.Server && r.Fields.String("namespace") == "/"
+			})
+			if len(got) != 1 || got[0].Session != l.s("eio") || (eio == 4 && got[0].Fields.String("sid") != l.s("id")) {
 				t.Errorf("server CONNECT for %v: %+v", l, got)
 			}
 		case "event": // an EVENT the other side sent
@@ -165,11 +188,12 @@ func TestSocketIOPeers(t *testing.T) {
 				t.Errorf("%v: no attachment of a %s", l, typ)
 			}
 		case "connect_error":
+			typ := map[int]string{3: "ERROR", 4: "CONNECT_ERROR"}[eio]
 			got := find(ar, func(r *app.Record) bool {
-				return r.Type == "CONNECT_ERROR" && r.Fields.String("namespace") == l.s("nsp") && r.Fields.String("message") == l.s("message")
+				return r.Type == typ && r.Fields.String("namespace") == l.s("nsp") && r.Fields.String("message") == l.s("message")
 			})
 			if len(got) != 1 {
-				t.Errorf("%v: CONNECT_ERROR records %+v", l, got)
+				t.Errorf("%v: %s records %+v", l, typ, got)
 			}
 		case "disconnect":
 			if got := find(ar, func(r *app.Record) bool { return r.Type == "DISCONNECT" && r.From == app.Client }); len(got) != 1 {
@@ -177,23 +201,30 @@ func TestSocketIOPeers(t *testing.T) {
 			}
 		}
 	}
-	// The open packet has the server's settings; the server pings, the
-	// client answers (Engine.IO v4), over polling and then WebSocket.
+	// The open packet has the server's settings; in v4 the server pings
+	// and the client answers, in v3 the other way round.
 	opens := find(ar, func(r *app.Record) bool { return r.Type == "open" })
-	if len(opens) != 1 || opens[0].Fields.Get("ping_interval") != int64(300) || opens[0].Fields.Get("transport") != "polling" {
+	if len(opens) != 1 || opens[0].Fields.Get("ping_interval") != int64(300) || opens[0].Fields.Get("transport") != "polling" ||
+		opens[0].Fields.Get("eio") != int64(eio) {
 		t.Errorf("open records %+v", opens)
 	}
+	pinger := map[int]app.Dir{3: app.Client, 4: app.Server}[eio]
 	pongs := find(ar, func(r *app.Record) bool { return r.Type == "pong" && r.Heartbeat })
 	if len(pongs) == 0 {
 		t.Error("no heartbeat pong")
 	}
 	for _, p := range pongs {
-		if p.From != app.Client || len(p.Links) != 1 || linked(ar, p.Links[0]).From != app.Server {
+		if p.From != pinger.Peer() || len(p.Links) != 1 || linked(ar, p.Links[0]).From != pinger {
 			t.Errorf("pong %+v", p)
 		}
 	}
 	if got := find(ar, func(r *app.Record) bool { return r.Type == "upgrade" }); len(got) != 1 {
 		t.Errorf("upgrade records %+v", got)
+	}
+	for _, r := range ar.Records {
+		if r.Error != "" {
+			t.Errorf("record %+v: %s", r, r.Error)
+		}
 	}
 }
 
@@ -486,5 +517,51 @@ func TestJSONRPCPeers(t *testing.T) {
 		if !r.Guess {
 			t.Errorf("%+v: rpc-websockets names no subprotocol, so the protocol is a guess", r)
 		}
+	}
+}
+
+// subscriptions-transport-ws speaks the older graphql-ws subprotocol:
+// start, data, stop, ka.
+func TestGraphQLLegacyPeers(t *testing.T) {
+	lines, _, ar := runPeers(t, "graphql-legacy.js")
+	handled := 0
+	for _, l := range lines {
+		side, ev := sideOf(l), l.s("ev")
+		switch {
+		case side == app.Server && ev == "connection_init":
+			handled++
+			got := find(ar, func(r *app.Record) bool { return r.Type == "connection_init" })
+			if len(got) != 1 || got[0].Protocol != app.ProtoGraphQLWS || got[0].Fields.String("payload") != "<redacted>" {
+				t.Errorf("%v: %+v", l, got)
+			}
+		case side == app.Server && ev == "start":
+			handled++
+			got := find(ar, func(r *app.Record) bool { return r.Type == "start" && r.Fields.String("id") == l.s("id") })
+			if len(got) != 1 || got[0].Fields.String("query") != l.s("query") {
+				t.Errorf("%v: %+v", l, got)
+			}
+		case side == app.Client && (ev == "data" || ev == "error" || ev == "complete"):
+			handled++
+			got := find(ar, func(r *app.Record) bool {
+				if r.From != app.Server || len(r.Links) != 1 || (ev == "complete") != (r.Type == "complete") {
+					return false
+				}
+				op := linked(ar, r.Links[0])
+				return op != nil && op.Fields.String("query") == l.s("query") && (ev == "complete" || jsonEqual(r.Fields.Get("payload"), l["payload"]))
+			})
+			if len(got) != 1 {
+				t.Errorf("%v: %d records", l, len(got))
+			}
+		}
+	}
+	if handled != len(lines) {
+		t.Errorf("%d of the %d lines the peers logged checked", handled, len(lines))
+	}
+	ka := find(ar, func(r *app.Record) bool { return r.Type == "ka" })
+	if len(ka) == 0 || !ka[0].Heartbeat || ka[0].From != app.Server {
+		t.Errorf("keep-alives %+v", ka)
+	}
+	if got := find(ar, func(r *app.Record) bool { return r.Type == "stop" || r.Type == "connection_terminate" }); len(got) == 0 {
+		t.Error("the client's goodbye (stop or connection_terminate) not seen")
 	}
 }

@@ -487,3 +487,11 @@ func (c *Conn) setupKeys(h *ServerHello) {
 		c.dir[FromClient].next, c.dir[FromServer].next = cl, sv
 	}
 }
+
+// Held returns the stream offset of the first byte direction d holds of a
+// record not yet complete (the offset of the next byte when it holds none).
+func (c *Conn) Held(d Dir) int64 { return c.dir[d].off }
+
+// Flush returns the incomplete record direction d holds, truncated: its
+// stream ended inside it.
+func (c *Conn) Flush(d Dir) []*Record { return c.flush(d) }

@@ -27,9 +27,11 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/filter"
 )
 
 // AnyInterface is the name of the pseudo-interface that captures on every
@@ -56,6 +58,13 @@ type Options struct {
 	// false for are skipped and not numbered. It runs in user space, after
 	// the link-layer header has been built.
 	Filter func(*capture.Packet) bool
+	// Expression, if not nil, is a filter expression packets must match
+	// before Filter sees them. Where the backend can, the kernel runs it
+	// (on Linux compiled to classic BPF and attached to the socket; with
+	// libpcap compiled by libpcap), so that packets it rejects cost no
+	// copy and no wake-up; elsewhere it runs in user space.
+	// Handle.FilterNote says which.
+	Expression *filter.Filter
 }
 
 // Stats counts the packets of a capture.
@@ -128,4 +137,81 @@ func unknownInterface(name string) error {
 // permissionError builds the error for a capture the process may not start.
 func permissionError(name string, cause error) error {
 	return fmt.Errorf("capture on %q: %w (%w); %s", name, ErrPermission, cause, PermissionHint())
+}
+
+// Device flags, as libpcap's pcap_findalldevs reports them (PCAP_IF_*).
+const (
+	FlagLoopback     = 0x01
+	FlagUp           = 0x02
+	FlagRunning      = 0x04
+	FlagWireless     = 0x08
+	StatusMask       = 0x30
+	StatusUnknown    = 0x00
+	StatusConnected  = 0x10
+	StatusDisconnect = 0x20
+	StatusNA         = 0x30
+)
+
+// Device is an interface a capture can start on, as tcpdump -D lists it.
+type Device struct {
+	// Name is what Options.Interface takes.
+	Name string
+	// Description, if not empty, says what the device is.
+	Description string
+	// Flags holds the Flag* bits and one Status* value.
+	Flags uint32
+}
+
+// String formats the device as tcpdump -D does, without its number:
+// "lo [Up, Running, Loopback]".
+func (d Device) String() string {
+	var b strings.Builder
+	b.WriteString(d.Name)
+	if d.Description != "" {
+		b.WriteString(" (" + d.Description + ")")
+	}
+	if d.Flags == 0 {
+		return b.String()
+	}
+	var words []string
+	for _, f := range []struct {
+		bit  uint32
+		word string
+	}{{FlagUp, "Up"}, {FlagRunning, "Running"}, {FlagLoopback, "Loopback"}, {FlagWireless, "Wireless"}} {
+		if d.Flags&f.bit != 0 {
+			words = append(words, f.word)
+		}
+	}
+	if len(words) == 0 {
+		words = append(words, "none")
+	}
+	status := map[uint32]string{StatusConnected: "Connected", StatusDisconnect: "Disconnected"}
+	if d.Flags&FlagWireless != 0 {
+		status = map[uint32]string{StatusConnected: "Associated", StatusDisconnect: "Not associated"}
+	}
+	if s := status[d.Flags&StatusMask]; s != "" {
+		words = append(words, s)
+	}
+	b.WriteString(" [" + strings.Join(words, ", ") + "]")
+	return b.String()
+}
+
+// deviceName returns the name of an interface given by name or, as
+// tcpdump -i takes it, by its number in the list of Devices.
+func deviceName(name string) (string, error) {
+	n, err := strconv.Atoi(name)
+	if err != nil || strconv.Itoa(n) != name {
+		return name, nil
+	}
+	if _, err := net.InterfaceByName(name); err == nil {
+		return name, nil
+	}
+	devs, err := Devices()
+	if err != nil {
+		return "", err
+	}
+	if n < 1 || n > len(devs) {
+		return "", fmt.Errorf("capture on %q: %w: there are %d devices (see wstrace capture -D)", name, ErrUnknownInterface, len(devs))
+	}
+	return devs[n-1].Name, nil
 }

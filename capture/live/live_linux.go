@@ -1,4 +1,4 @@
-//go:build linux && !386
+//go:build linux && !386 && !pcap
 
 package live
 
@@ -8,29 +8,30 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 	"unsafe"
 
+	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
+
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/filter"
 )
 
-// Socket options and control messages the standard syscall package does not
-// name.
+// Backend names how this build captures packets.
+const Backend = "AF_PACKET with a TPACKET_V3 ring (pure Go)"
+
+// The ring the kernel writes packets into: ringBlocks blocks of ringBlockSize
+// bytes, each handed to wstrace when it is full or ringBlockTimeout after
+// its first packet, whichever comes first.
 const (
-	solPacket        = 263 // SOL_PACKET
-	packetAuxdata    = 8   // PACKET_AUXDATA
-	packetStatistics = 6   // PACKET_STATISTICS
-	packetAddMember  = 1   // PACKET_ADD_MEMBERSHIP
-	packetMrPromisc  = 1   // PACKET_MR_PROMISC
-	ethPAll          = 0x0003
-	tpStatusVLAN     = 0x10 // TP_STATUS_VLAN_VALID
-	tpStatusVLANTPID = 0x40 // TP_STATUS_VLAN_TPID_VALID
+	ringBlockSize    = 1 << 20
+	ringBlocks       = 32
+	ringFrameSize    = 1 << 11 // only checked by the kernel for TPACKET_V3
+	ringBlockTimeout = 10      // milliseconds
 	ethP8021Q        = 0x8100
-	socketBufferSize = 4 << 20
 )
 
 // Handle is an open live capture. It is a [capture.Source]: Next returns the
@@ -41,19 +42,29 @@ const (
 type Handle struct {
 	iface      *capture.Interface
 	filter     func(*capture.Packet) bool
+	expr       *filter.Filter // run in user space on every packet unless kernelOK
+	kernelOK   bool           // expr runs in the kernel
+	filterNote string
 	snapLen    int
 	cooked     capture.LinkType // LinkTypeLinuxSLL or LinkTypeLinuxSLL2 when the header is built here, else 0
-	headerLen  int              // bytes reserved in front of each packet for that header
+	headerLen  int              // bytes of that header
 	vlanOffset int              // where a stripped VLAN tag goes back, or -1
 	loopback   int              // interface index of lo, whose outgoing copies are skipped
 
-	file *os.File
-	conn syscall.RawConn
-	buf  []byte
-	oob  []byte
+	fd     int
+	wakeFd int // an eventfd Close writes to wake a waiting Next
 
-	number int
-	closed atomic.Bool
+	ringMu sync.Mutex // held by Next while it reads the ring, and by Close to unmap it
+	ring   []byte
+	block  int    // the block being read
+	left   uint32 // packets of that block not yet read
+	next   int    // offset in ring of the next packet header of that block, or -1 before the block
+	// pending are the packets Close took out of the ring, for Next.
+	pending []*capture.Packet
+
+	number    int
+	closed    atomic.Bool
+	closeDone chan struct{} // closed when Close has finished
 
 	mu    sync.Mutex // guards stats
 	stats Stats
@@ -66,25 +77,32 @@ func Open(opts Options) (*Handle, error) {
 	if name == "" {
 		return nil, fmt.Errorf("live capture: no interface given (try %q or %q)", "lo", AnyInterface)
 	}
+	name, err := deviceName(name)
+	if err != nil {
+		return nil, err
+	}
 	snapLen := opts.SnapLen
 	if snapLen <= 0 {
 		snapLen = DefaultSnapLen
 	}
 	h := &Handle{
 		filter:     opts.Filter,
+		expr:       opts.Expression,
 		snapLen:    snapLen,
 		vlanOffset: -1,
-		oob:        make([]byte, 256),
+		fd:         -1,
+		wakeFd:     -1,
+		closeDone:  make(chan struct{}),
 	}
 	if lo, err := net.InterfaceByName("lo"); err == nil {
 		h.loopback = lo.Index
 	}
 
 	ifindex := 0
-	sockType := syscall.SOCK_RAW
+	sockType := unix.SOCK_RAW
 	var link capture.LinkType
 	if name == AnyInterface {
-		sockType = syscall.SOCK_DGRAM
+		sockType = unix.SOCK_DGRAM
 		link = capture.LinkTypeLinuxSLL2
 	} else {
 		ifc, err := net.InterfaceByName(name)
@@ -106,7 +124,7 @@ func Open(opts Options) (*Handle, error) {
 		case arphrdNone, arphrdRawIP:
 			link = capture.LinkTypeRaw
 		default:
-			sockType = syscall.SOCK_DGRAM
+			sockType = unix.SOCK_DGRAM
 			link = capture.LinkTypeLinuxSLL
 			h.vlanOffset = sllHeaderLen - 2
 		}
@@ -118,143 +136,243 @@ func Open(opts Options) (*Handle, error) {
 		h.cooked, h.headerLen = link, sll2HeaderLen
 	}
 	h.iface = &capture.Interface{Name: name, LinkType: link, SnapLen: uint32(snapLen)}
-	h.buf = make([]byte, h.headerLen+snapLen)
 
-	fd, err := openSocket(name, sockType, ifindex, opts.Promiscuous && ifindex != 0)
-	if err != nil {
-		return nil, err
+	var prog []bpf.RawInstruction
+	if h.expr != nil && h.expr.String() != "" {
+		var err error
+		prog, err = kernelProgram(h.expr, link, h.cooked != 0, uint32(snapLen))
+		if err != nil {
+			h.filterNote = "in user space: " + err.Error()
+		} else {
+			h.kernelOK = true
+			h.filterNote = "in the kernel (classic BPF)"
+		}
 	}
-	h.file = os.NewFile(uintptr(fd), "packet:"+name)
-	h.conn, err = h.file.SyscallConn()
-	if err != nil {
-		h.file.Close()
-		return nil, fmt.Errorf("capture on %q: %w", name, err)
+	if err := h.openSocket(name, sockType, ifindex, opts.Promiscuous && ifindex != 0, prog); err != nil {
+		return nil, err
 	}
 	return h, nil
 }
 
-// openSocket opens and configures the AF_PACKET socket and binds it to the
-// interface (index 0 for all of them).
-func openSocket(name string, sockType, ifindex int, promiscuous bool) (fd int, err error) {
-	// Protocol 0 receives nothing until bind names the interface, so no
-	// packet from another interface slips in before that.
-	fd, err = syscall.Socket(syscall.AF_PACKET, sockType|syscall.SOCK_CLOEXEC|syscall.SOCK_NONBLOCK, 0)
+// kernelProgram compiles the filter for the kernel. Packets whose VLAN tag
+// the network card took off are passed to user space whatever the filter
+// says: the kernel shows them untagged, and the Go evaluator decides on the
+// tag put back.
+func kernelProgram(f *filter.Filter, link capture.LinkType, cooked bool, snapLen uint32) ([]bpf.RawInstruction, error) {
+	prog, err := f.BPF(link, filter.BPFOptions{SnapLen: snapLen, Cooked: cooked})
 	if err != nil {
-		if errors.Is(err, syscall.EPERM) || errors.Is(err, syscall.EACCES) {
-			return -1, permissionError(name, err)
-		}
-		return -1, fmt.Errorf("capture on %q: open packet socket: %w", name, err)
+		return nil, err
 	}
+	prog = append([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtVLANTagPresent},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: 0, SkipTrue: 1},
+		bpf.RetConstant{Val: snapLen},
+	}, prog...)
+	raw, err := bpf.Assemble(prog)
+	if err != nil {
+		return nil, fmt.Errorf("assemble the filter: %w", err)
+	}
+	return raw, nil
+}
+
+// openSocket opens and configures the AF_PACKET socket with its ring and
+// filter, and binds it to the interface (index 0 for all of them).
+func (h *Handle) openSocket(name string, sockType, ifindex int, promiscuous bool, prog []bpf.RawInstruction) (err error) {
+	// Protocol 0 receives nothing until bind names the interface, so no
+	// packet from another interface, nor one the filter rejects, slips in
+	// before the filter and the ring are in place.
+	fd, err := unix.Socket(unix.AF_PACKET, sockType|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+			return permissionError(name, err)
+		}
+		return fmt.Errorf("capture on %q: open packet socket: %w", name, err)
+	}
+	h.fd = fd
 	defer func() {
 		if err != nil {
-			syscall.Close(fd)
+			h.release()
 		}
 	}()
 	fail := func(what string, err error) error {
 		return fmt.Errorf("capture on %q: %s: %w", name, what, err)
 	}
-	if err := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1); err != nil {
-		return -1, fail("ask for kernel timestamps", err)
-	}
-	if err := syscall.SetsockoptInt(fd, solPacket, packetAuxdata, 1); err != nil {
-		return -1, fail("ask for packet auxiliary data", err)
-	}
-	// A larger receive buffer keeps the kernel from dropping packets in a
-	// burst; SO_RCVBUFFORCE may exceed the system limit but needs
-	// CAP_NET_ADMIN, so fall back to what SO_RCVBUF allows.
-	if syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUFFORCE, socketBufferSize) != nil {
-		_ = syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_RCVBUF, socketBufferSize)
-	}
-	sa := &syscall.SockaddrLinklayer{Protocol: hostToNet16(ethPAll), Ifindex: ifindex}
-	if err := syscall.Bind(fd, sa); err != nil {
-		return -1, fail("bind to the interface", err)
-	}
-	if promiscuous {
-		// struct packet_mreq: int mr_ifindex; u16 mr_type; u16 mr_alen; u8 mr_address[8].
-		var mreq [16]byte
-		binary.NativeEndian.PutUint32(mreq[0:], uint32(ifindex))
-		binary.NativeEndian.PutUint16(mreq[4:], packetMrPromisc)
-		if err := syscall.SetsockoptString(fd, solPacket, packetAddMember, string(mreq[:])); err != nil {
-			return -1, fail("enter promiscuous mode", err)
+	if len(prog) > 0 {
+		fprog := unix.SockFprog{Len: uint16(len(prog)), Filter: (*unix.SockFilter)(unsafe.Pointer(&prog[0]))}
+		if err := unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, unix.SO_ATTACH_FILTER, &fprog); err != nil {
+			h.kernelOK = false
+			h.filterNote = "in user space: the kernel refused the compiled filter: " + err.Error()
 		}
 	}
-	return fd, nil
+	if err := unix.SetsockoptInt(fd, unix.SOL_PACKET, unix.PACKET_VERSION, unix.TPACKET_V3); err != nil {
+		return fail("ask for TPACKET_V3", err)
+	}
+	req := unix.TpacketReq3{
+		Block_size:     ringBlockSize,
+		Block_nr:       ringBlocks,
+		Frame_size:     ringFrameSize,
+		Frame_nr:       ringBlockSize / ringFrameSize * ringBlocks,
+		Retire_blk_tov: ringBlockTimeout,
+	}
+	if err := unix.SetsockoptTpacketReq3(fd, unix.SOL_PACKET, unix.PACKET_RX_RING, &req); err != nil {
+		return fail("set up the receive ring", err)
+	}
+	h.ring, err = unix.Mmap(fd, 0, ringBlockSize*ringBlocks, unix.PROT_READ|unix.PROT_WRITE, unix.MAP_SHARED)
+	if err != nil {
+		return fail("map the receive ring", err)
+	}
+	h.wakeFd, err = unix.Eventfd(0, unix.EFD_CLOEXEC|unix.EFD_NONBLOCK)
+	if err != nil {
+		return fail("create an eventfd", err)
+	}
+	sa := &unix.SockaddrLinklayer{Protocol: hostToNet16(unix.ETH_P_ALL), Ifindex: ifindex}
+	if err := unix.Bind(fd, sa); err != nil {
+		return fail("bind to the interface", err)
+	}
+	if promiscuous {
+		mreq := unix.PacketMreq{Ifindex: int32(ifindex), Type: unix.PACKET_MR_PROMISC}
+		if err := unix.SetsockoptPacketMreq(fd, unix.SOL_PACKET, unix.PACKET_ADD_MEMBERSHIP, &mreq); err != nil {
+			return fail("enter promiscuous mode", err)
+		}
+	}
+	h.next = -1
+	return nil
+}
+
+// release unmaps the ring and closes the descriptors.
+func (h *Handle) release() error {
+	var err error
+	if h.ring != nil {
+		err = unix.Munmap(h.ring)
+		h.ring = nil
+	}
+	if h.wakeFd >= 0 {
+		unix.Close(h.wakeFd)
+		h.wakeFd = -1
+	}
+	if h.fd >= 0 {
+		if cerr := unix.Close(h.fd); err == nil {
+			err = cerr
+		}
+		h.fd = -1
+	}
+	return err
 }
 
 // hardwareType returns the ARPHRD_ type of the named interface.
 func hardwareType(name string) (uint16, error) {
-	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return 0, fmt.Errorf("capture on %q: find the interface type: %w", name, err)
 	}
-	defer syscall.Close(fd)
-	// struct ifreq: char ifr_name[16]; then the hardware address as a
-	// struct sockaddr whose family is the ARPHRD_ type.
-	var ifr [40]byte
-	copy(ifr[:15], name)
-	_, _, errno := syscall.Syscall(syscall.SYS_IOCTL, uintptr(fd), syscall.SIOCGIFHWADDR, uintptr(unsafe.Pointer(&ifr[0])))
-	if errno != 0 {
-		return 0, fmt.Errorf("capture on %q: find the interface type: %w", name, errno)
+	defer unix.Close(fd)
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, fmt.Errorf("capture on %q: %w", name, err)
 	}
-	return binary.NativeEndian.Uint16(ifr[16:]), nil
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFHWADDR, ifr); err != nil {
+		return 0, fmt.Errorf("capture on %q: find the interface type: %w", name, err)
+	}
+	// The hardware address is a struct sockaddr whose family, its first
+	// field, is the type.
+	return ifr.Uint16(), nil
 }
 
 // Interface describes the interface the capture reads; every packet points to
 // it.
 func (h *Handle) Interface() *capture.Interface { return h.iface }
 
+// FilterNote says where Options.Expression runs: "in the kernel (classic
+// BPF)", or "in user space: " and why. It is empty without an expression.
+func (h *Handle) FilterNote() string { return h.filterNote }
+
+// Offsets in the ring's block descriptor (struct tpacket_block_desc with
+// struct tpacket_hdr_v1) and packet header (struct tpacket3_hdr).
+const (
+	blockStatus     = 8  // u32 block_status
+	blockNumPkts    = 12 // u32 num_pkts
+	blockFirstPkt   = 16 // u32 offset_to_first_pkt
+	pktNextOffset   = 0  // u32 tp_next_offset
+	pktSec          = 4  // u32 tp_sec
+	pktNsec         = 8  // u32 tp_nsec
+	pktSnaplen      = 12 // u32 tp_snaplen
+	pktLen          = 16 // u32 tp_len
+	pktStatus       = 20 // u32 tp_status
+	pktMac          = 24 // u16 tp_mac
+	pktVLANTCI      = 32 // u32 hv1.tp_vlan_tci
+	pktVLANTPID     = 36 // u16 hv1.tp_vlan_tpid
+	pktSockaddr     = 48 // struct sockaddr_ll after TPACKET_ALIGN(sizeof(struct tpacket3_hdr))
+	sockaddrLen     = 20
+	tpStatusVLAN    = unix.TP_STATUS_VLAN_VALID
+	tpStatusVLANPID = unix.TP_STATUS_VLAN_TPID_VALID
+)
+
 // Next waits for the next packet and returns it. After Close it returns
-// io.EOF, also to a call that was waiting.
+// the packets the ring still held when the capture closed, then io.EOF; a
+// call waiting when Close is called returns promptly.
 func (h *Handle) Next() (*capture.Packet, error) {
 	for {
-		if h.closed.Load() {
-			return nil, io.EOF
+		p, closing, err := h.next1()
+		if !closing {
+			return p, err
 		}
-		var (
-			n, oobn int
-			from    syscall.Sockaddr
-			rerr    error
-		)
-		err := h.conn.Read(func(fd uintptr) bool {
-			// MSG_TRUNC makes n the packet's full length even when the
-			// buffer holds only its first snapLen bytes.
-			n, oobn, _, from, rerr = syscall.Recvmsg(int(fd), h.buf[h.headerLen:], h.oob, syscall.MSG_TRUNC)
-			return rerr != syscall.EAGAIN
-		})
-		if err != nil {
-			if errors.Is(err, os.ErrClosed) || h.closed.Load() {
-				return nil, io.EOF
+		<-h.closeDone // Close takes what the ring holds into pending
+	}
+}
+
+// next1 is one try of Next; closing says Close is under way and Next must
+// wait for it to finish and try again.
+func (h *Handle) next1() (p *capture.Packet, closing bool, err error) {
+	h.ringMu.Lock()
+	defer h.ringMu.Unlock()
+	if len(h.pending) > 0 {
+		p := h.pending[0]
+		h.pending = h.pending[1:]
+		return p, false, nil
+	}
+	if h.ring == nil {
+		return nil, false, io.EOF
+	}
+	if h.closed.Load() {
+		return nil, true, nil
+	}
+	p, err = h.read(true)
+	if h.closed.Load() && p == nil {
+		return nil, true, nil
+	}
+	return p, false, err
+}
+
+// read returns the next packet of the ring that passes the filters. With
+// wait false it returns nil when there is none yet; with wait true it waits
+// for one, until Close.
+func (h *Handle) read(wait bool) (*capture.Packet, error) {
+	for {
+		if h.left == 0 {
+			h.releaseBlock()
+			base := h.block * ringBlockSize
+			if atomicLoad32(h.ring[base+blockStatus:])&unix.TP_STATUS_USER == 0 {
+				if !wait {
+					return nil, nil
+				}
+				if err := h.wait(); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			return nil, fmt.Errorf("capture on %q: %w", h.iface.Name, err)
+			h.left = binary.NativeEndian.Uint32(h.ring[base+blockNumPkts:])
+			h.next = base + int(binary.NativeEndian.Uint32(h.ring[base+blockFirstPkt:]))
+			if h.left == 0 {
+				continue // an empty block goes straight back
+			}
 		}
-		if rerr == syscall.EINTR {
+		p, vlan := h.readPacket()
+		if p == nil {
 			continue
 		}
-		if rerr != nil {
-			if h.closed.Load() {
-				return nil, io.EOF
-			}
-			if rerr == syscall.ENETDOWN {
-				return nil, fmt.Errorf("capture on %q: the interface went down: %w", h.iface.Name, rerr)
-			}
-			return nil, fmt.Errorf("capture on %q: receive: %w", h.iface.Name, rerr)
-		}
-		ll, ok := from.(*syscall.SockaddrLinklayer)
-		if !ok {
+		if (!h.kernelOK || vlan) && h.expr != nil && !h.expr.MatchPacket(p, nil) {
 			continue
 		}
-		addr := linkAddr{
-			Protocol: netToHost16(ll.Protocol),
-			Ifindex:  ll.Ifindex,
-			Hatype:   ll.Hatype,
-			Pkttype:  ll.Pkttype,
-			Halen:    ll.Halen,
-			Addr:     ll.Addr,
-		}
-		if !keep(&addr, h.loopback) {
-			continue
-		}
-		p := h.packet(&addr, n, h.oob[:oobn])
 		if h.filter != nil && !h.filter(p) {
 			continue
 		}
@@ -267,79 +385,104 @@ func (h *Handle) Next() (*capture.Packet, error) {
 	}
 }
 
-// packet builds the captured packet from the n-byte packet in h.buf (after
-// the reserved header room) and its control messages.
-func (h *Handle) packet(addr *linkAddr, n int, oob []byte) *capture.Packet {
-	got := min(n, len(h.buf)-h.headerLen)
-	raw := h.buf[:h.headerLen+got]
-	length := h.headerLen + n
+// releaseBlock hands the block just read back to the kernel.
+func (h *Handle) releaseBlock() {
+	if h.next < 0 {
+		return
+	}
+	atomicStore32(h.ring[h.block*ringBlockSize+blockStatus:], unix.TP_STATUS_KERNEL)
+	h.block = (h.block + 1) % ringBlocks
+	h.next = -1
+}
+
+// wait waits until the kernel hands over a block, or Close is called.
+func (h *Handle) wait() error {
+	fds := []unix.PollFd{{Fd: int32(h.fd), Events: unix.POLLIN | unix.POLLERR}, {Fd: int32(h.wakeFd), Events: unix.POLLIN}}
+	_, err := unix.Poll(fds, 1000)
+	if h.closed.Load() {
+		return io.EOF
+	}
+	if err != nil && err != unix.EINTR {
+		return fmt.Errorf("capture on %q: wait for packets: %w", h.iface.Name, err)
+	}
+	if fds[0].Revents&unix.POLLERR != 0 {
+		// The socket's pending error, such as the interface going down.
+		if serr, gerr := unix.GetsockoptInt(h.fd, unix.SOL_SOCKET, unix.SO_ERROR); gerr == nil && serr != 0 {
+			errno := unix.Errno(serr)
+			if errno == unix.ENETDOWN {
+				return fmt.Errorf("capture on %q: the interface went down: %w", h.iface.Name, errno)
+			}
+			return fmt.Errorf("capture on %q: receive: %w", h.iface.Name, errno)
+		}
+	}
+	return nil
+}
+
+// readPacket copies the next packet of the current block out of the ring.
+// It returns nil for a packet the capture skips, and whether the kernel took
+// a VLAN tag off the packet.
+func (h *Handle) readPacket() (*capture.Packet, bool) {
+	ring := h.ring
+	off := h.next
+	end := (off/ringBlockSize + 1) * ringBlockSize // the block's end
+	h.left--
+	if h.left == 0 {
+		h.next = off // nextBlock moves on
+	} else {
+		h.next = off + int(binary.NativeEndian.Uint32(ring[off+pktNextOffset:]))
+	}
+	if off+pktSockaddr+sockaddrLen > end {
+		return nil, false
+	}
+	hdr := ring[off:]
+	ll := hdr[pktSockaddr:]
+	addr := linkAddr{
+		Protocol: binary.BigEndian.Uint16(ll[2:]),
+		Ifindex:  int(int32(binary.NativeEndian.Uint32(ll[4:]))),
+		Hatype:   binary.NativeEndian.Uint16(ll[8:]),
+		Pkttype:  ll[10],
+		Halen:    ll[11],
+	}
+	copy(addr.Addr[:], ll[12:20])
+	if !keep(&addr, h.loopback) {
+		return nil, false
+	}
+	snap := int(binary.NativeEndian.Uint32(hdr[pktSnaplen:]))
+	wire := int(binary.NativeEndian.Uint32(hdr[pktLen:]))
+	mac := int(binary.NativeEndian.Uint16(hdr[pktMac:]))
+	if off+mac+snap > end {
+		return nil, false
+	}
+	payload := hdr[mac : mac+snap]
+	ts := time.Unix(int64(binary.NativeEndian.Uint32(hdr[pktSec:])), int64(binary.NativeEndian.Uint32(hdr[pktNsec:])))
+	status := binary.NativeEndian.Uint32(hdr[pktStatus:])
+
+	// Copy no more than the snap length can keep, allowing for a VLAN tag
+	// put back in front of the bytes kept.
+	n := min(snap, max(0, h.snapLen-h.headerLen)+vlanTagLen)
+	data := make([]byte, h.headerLen, h.headerLen+n+vlanTagLen)
 	switch h.cooked {
 	case capture.LinkTypeLinuxSLL2:
-		putSLL2(raw, addr)
+		putSLL2(data, &addr)
 	case capture.LinkTypeLinuxSLL:
-		putSLL(raw, addr)
+		putSLL(data, &addr)
 	}
-
-	var ts time.Time
-	var aux *auxData
-	if msgs, err := syscall.ParseSocketControlMessage(oob); err == nil {
-		for _, m := range msgs {
-			switch {
-			case m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SCM_TIMESTAMPNS:
-				if len(m.Data) >= int(unsafe.Sizeof(syscall.Timespec{})) {
-					tsp := (*syscall.Timespec)(unsafe.Pointer(&m.Data[0]))
-					ts = time.Unix(tsp.Unix())
-				}
-			case m.Header.Level == solPacket && m.Header.Type == packetAuxdata:
-				aux = parseAuxData(m.Data)
-			}
-		}
-	}
-	if ts.IsZero() {
-		ts = time.Now()
-	}
-
-	var data []byte
-	if aux != nil && h.vlanOffset >= 0 && (aux.vlanTCI != 0 || aux.status&tpStatusVLAN != 0) {
+	data = append(data, payload[:n]...)
+	length := h.headerLen + wire
+	tci := uint16(binary.NativeEndian.Uint32(hdr[pktVLANTCI:]))
+	vlan := h.vlanOffset >= 0 && (tci != 0 || status&tpStatusVLAN != 0)
+	if vlan {
 		tpid := uint16(ethP8021Q)
-		if aux.vlanTPID != 0 || aux.status&tpStatusVLANTPID != 0 {
-			tpid = aux.vlanTPID
+		if v := binary.NativeEndian.Uint16(hdr[pktVLANTPID:]); v != 0 || status&tpStatusVLANPID != 0 {
+			tpid = v
 		}
-		data = insertVLANTag(raw, h.vlanOffset, tpid, aux.vlanTCI)
+		data = insertVLANTag(data, h.vlanOffset, tpid, tci)
 		length += vlanTagLen
-	} else {
-		data = append([]byte(nil), raw...)
 	}
 	if len(data) > h.snapLen {
 		data = data[:h.snapLen:h.snapLen]
 	}
-	return &capture.Packet{
-		Timestamp: ts,
-		Interface: h.iface,
-		Data:      data,
-		Length:    length,
-	}
-}
-
-// auxData holds the fields of struct tpacket_auxdata wstrace uses.
-type auxData struct {
-	status   uint32
-	vlanTCI  uint16
-	vlanTPID uint16
-}
-
-// parseAuxData reads a PACKET_AUXDATA control message: struct
-// tpacket_auxdata { u32 tp_status, tp_len, tp_snaplen; u16 tp_mac, tp_net,
-// tp_vlan_tci, tp_vlan_tpid; }.
-func parseAuxData(b []byte) *auxData {
-	if len(b) < 20 {
-		return nil
-	}
-	return &auxData{
-		status:   binary.NativeEndian.Uint32(b[0:]),
-		vlanTCI:  binary.NativeEndian.Uint16(b[16:]),
-		vlanTPID: binary.NativeEndian.Uint16(b[18:]),
-	}
+	return &capture.Packet{Timestamp: ts, Interface: h.iface, Data: data, Length: length}, vlan
 }
 
 // Stats returns the capture's counters so far. After Close it returns the
@@ -358,40 +501,62 @@ func (h *Handle) Stats() (Stats, error) {
 // pollKernelStats adds the kernel's PACKET_STATISTICS counters, which reset
 // on every read, to h.stats.
 func (h *Handle) pollKernelStats() error {
-	var st [2]uint32 // struct tpacket_stats { u32 tp_packets, tp_drops; }
-	var serr error
-	err := h.conn.Control(func(fd uintptr) {
-		size := uint32(unsafe.Sizeof(st))
-		_, _, errno := syscall.Syscall6(syscall.SYS_GETSOCKOPT, fd, solPacket, packetStatistics,
-			uintptr(unsafe.Pointer(&st[0])), uintptr(unsafe.Pointer(&size)), 0)
-		if errno != 0 {
-			serr = errno
-		}
-	})
-	if err == nil {
-		err = serr
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.fd < 0 {
+		return errors.New("capture closed")
 	}
+	st, err := unix.GetsockoptTpacketStatsV3(h.fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
 	if err != nil {
 		return fmt.Errorf("capture on %q: read kernel statistics: %w", h.iface.Name, err)
 	}
-	h.mu.Lock()
-	h.stats.Received += uint64(st[0])
-	h.stats.Dropped += uint64(st[1])
-	h.mu.Unlock()
+	h.stats.Received += uint64(st.Packets)
+	h.stats.Dropped += uint64(st.Drops)
 	return nil
 }
 
-// Close stops the capture and releases the socket. A Next waiting for a
-// packet returns io.EOF. Closing twice is harmless.
+// Close stops the capture and releases the socket, keeping the packets the
+// kernel had already queued for Next. A Next waiting for a packet returns
+// io.EOF. Closing twice is harmless.
 func (h *Handle) Close() error {
 	if h.closed.Swap(true) {
 		return nil
 	}
 	_ = h.pollKernelStats()
-	if err := h.file.Close(); err != nil {
+	var one [8]byte
+	binary.NativeEndian.PutUint64(one[:], 1)
+	_, _ = unix.Write(h.wakeFd, one[:])
+	defer close(h.closeDone)
+	h.ringMu.Lock()
+	defer h.ringMu.Unlock()
+	// Keep what the ring holds, also the block the kernel is still filling:
+	// it hands that over within its timeout.
+	for range 2 {
+		for h.ring != nil {
+			p, _ := h.read(false)
+			if p == nil {
+				break
+			}
+			h.pending = append(h.pending, p)
+		}
+		time.Sleep(2 * ringBlockTimeout * time.Millisecond)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if err := h.release(); err != nil {
 		return fmt.Errorf("capture on %q: close: %w", h.iface.Name, err)
 	}
 	return nil
+}
+
+// atomicLoad32 and atomicStore32 read and write the u32 at the start of b,
+// which the kernel shares.
+func atomicLoad32(b []byte) uint32 {
+	return atomic.LoadUint32((*uint32)(unsafe.Pointer(&b[0])))
+}
+
+func atomicStore32(b []byte, v uint32) {
+	atomic.StoreUint32((*uint32)(unsafe.Pointer(&b[0])), v)
 }
 
 // hostToNet16 returns v as it must lie in memory in network byte order,
@@ -401,6 +566,3 @@ func hostToNet16(v uint16) uint16 {
 	binary.BigEndian.PutUint16(b[:], v)
 	return binary.NativeEndian.Uint16(b[:])
 }
-
-// netToHost16 undoes hostToNet16 (ntohs).
-func netToHost16(v uint16) uint16 { return hostToNet16(v) }

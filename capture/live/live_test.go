@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/capture/live"
 	"github.com/wstrace/wstrace/internal/testenv"
 	"github.com/wstrace/wstrace/internal/wspeer"
@@ -35,6 +36,7 @@ func TestMatchesTcpdump(t *testing.T) {
 	type run struct {
 		iface   string
 		snapLen int
+		kernel  bool
 		theirs  string
 		handle  *live.Handle
 		packets chan []*capture.Packet
@@ -43,17 +45,28 @@ func TestMatchesTcpdump(t *testing.T) {
 		runs     []*run
 		tcpdumps []*testenv.Process
 	)
+	// Each capture filters either in user space (Filter) or in the kernel
+	// (Expression, compiled to classic BPF).
 	for _, c := range []struct {
 		iface   string
 		snapLen int
-	}{{"lo", 0}, {"any", 0}, {"lo", 100}, {"any", 100}} {
+		kernel  bool
+	}{{"lo", 0, false}, {"any", 0, false}, {"lo", 100, false}, {"any", 100, false}, {"lo", 0, true}, {"any", 100, true}} {
 		iface := c.iface
-		name := fmt.Sprintf("%s-%d", iface, c.snapLen)
-		r := &run{iface: iface, snapLen: c.snapLen, theirs: filepath.Join(dir, "tcpdump-"+name+".pcap")}
+		name := fmt.Sprintf("%s-%d-%v", iface, c.snapLen, c.kernel)
+		r := &run{iface: iface, snapLen: c.snapLen, kernel: c.kernel, theirs: filepath.Join(dir, "tcpdump-"+name+".pcap")}
 		tcpdumps = append(tcpdumps, testenv.StartTcpdump(t, "-i", iface, "-s", strconv.Itoa(c.snapLen), "-U", "-n", "-w", r.theirs, "tcp", "port", strconv.Itoa(port)))
-		h, err := live.Open(live.Options{Interface: iface, SnapLen: c.snapLen, Filter: live.TCPPort(uint16(port))})
+		opts := live.Options{Interface: iface, SnapLen: c.snapLen, Filter: live.TCPPort(uint16(port))}
+		if c.kernel {
+			opts.Filter = nil
+			opts.Expression = filter.MustCompile(fmt.Sprintf("tcp port %d", port))
+		}
+		h, err := live.Open(opts)
 		if err != nil {
 			t.Fatalf("Open(%s): %v", iface, err)
+		}
+		if note := h.FilterNote(); c.kernel && !strings.Contains(note, "in the kernel") {
+			t.Errorf("%s: the filter runs %s", iface, note)
 		}
 		r.handle = h
 		r.packets = make(chan []*capture.Packet, 1)
@@ -93,7 +106,7 @@ func TestMatchesTcpdump(t *testing.T) {
 		if stats.Captured != uint64(len(got)) || stats.Received < stats.Captured+stats.Dropped {
 			t.Errorf("Stats(%s) = %+v, want Captured %d and Received at least Captured+Dropped", r.iface, stats, len(got))
 		}
-		ours := filepath.Join(dir, fmt.Sprintf("ours-%s-%d.pcap", r.iface, r.snapLen))
+		ours := filepath.Join(dir, fmt.Sprintf("ours-%s-%d-%v.pcap", r.iface, r.snapLen, r.kernel))
 		writePcap(t, ours, r.handle.Interface(), got)
 
 		theirLink, theirPackets := testenv.ReadTcpdump(t, r.theirs)
@@ -120,8 +133,8 @@ func TestMatchesTcpdump(t *testing.T) {
 			}
 			maxApart = max(maxApart, d)
 		}
-		t.Logf("%s, snap length %d: %d/%d packets identical to tcpdump's (link type %s), timestamps at most %v apart",
-			r.iface, r.snapLen, len(ourPackets), len(theirPackets), ourLink, maxApart)
+		t.Logf("%s, snap length %d, filter in the kernel %v: %d/%d packets identical to tcpdump's (link type %s), timestamps at most %v apart; %+v",
+			r.iface, r.snapLen, r.kernel, len(ourPackets), len(theirPackets), ourLink, maxApart, stats)
 	}
 }
 

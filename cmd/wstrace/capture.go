@@ -31,6 +31,7 @@ type captureFlags struct {
 	snapLen    int
 	follow     bool
 	verbose    int
+	list       bool
 	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
 	serve      serveFlags
@@ -56,7 +57,8 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 		},
 	}
 	fl := c.Flags()
-	fl.StringVarP(&f.iface, "interface", "i", "", "capture on `IFACE` (lo, any, eth0, ...)")
+	fl.StringVarP(&f.iface, "interface", "i", "", "capture on `IFACE` (lo, any, eth0, ..., or a number from -D)")
+	fl.BoolVarP(&f.list, "list-interfaces", "D", false, "list the interfaces a capture can use, as tcpdump -D does, and exit")
 	fl.StringVarP(&f.write, "write", "w", "", "write packets to the pcapng `FILE` as they arrive")
 	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after `D` (such as 30s or 5m)")
@@ -76,6 +78,9 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 // interrupt); stop ends the capture's signal handling, so that the page
 // rendered after an interrupt can itself be interrupted.
 func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f captureFlags, expr string) error {
+	if f.list {
+		return listDevices(stdout)
+	}
 	if f.iface == "" {
 		return usageError{errors.New("capture needs an interface: -i lo, -i any or -i IFACE")}
 	}
@@ -100,9 +105,7 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	}
 	opts := live.Options{Interface: f.iface, SnapLen: f.snapLen}
 	if expr != "" {
-		opts.Filter = func(p *capture.Packet) bool {
-			return match.MatchPacket(p, nil)
-		}
+		opts.Expression = match
 	}
 	var page *liveServer
 	if f.serve.addr != "" {
@@ -123,7 +126,11 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "wstrace: capturing on %s (%s)\n", f.iface, h.Interface().LinkType)
+	where := ""
+	if note := h.FilterNote(); note != "" {
+		where = ", filter " + note
+	}
+	fmt.Fprintf(stderr, "wstrace: capturing on %s (%s%s)\n", h.Interface().Name, h.Interface().LinkType, where)
 
 	pcapPath := f.write
 	if pcapPath == "" && f.page.output != "" && f.page.output != "-" {
@@ -317,6 +324,21 @@ func besidePage(stderr io.Writer, output string) string {
 		fmt.Fprintf(stderr, "wstrace: %s exists (or is the page); keeping the packets in %s\n", want, got)
 	}
 	return got
+}
+
+// listDevices prints the interfaces a capture can use, numbered as
+// tcpdump -D numbers them.
+func listDevices(stdout io.Writer) error {
+	devs, err := live.Devices()
+	if err != nil {
+		return err
+	}
+	for i, d := range devs {
+		if _, err := fmt.Fprintf(stdout, "%d.%s\n", i+1, d); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // discard is a live.PacketWriter that keeps nothing.

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
+	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
 )
 
@@ -19,6 +21,9 @@ func (f *pageFlags) keyLogSecrets() ([]capture.Secrets, error) {
 	b, err := os.ReadFile(f.keylog)
 	if err != nil {
 		return nil, fmt.Errorf("--keylog: %w", err)
+	}
+	if f.keys, err = tlsrec.ParseKeyLog(bytes.NewReader(b)); err != nil {
+		return nil, fmt.Errorf("--keylog %s: %w", f.keylog, err)
 	}
 	return []capture.Secrets{{Type: capture.SecretsTLSKeyLog, Data: b}}, nil
 }

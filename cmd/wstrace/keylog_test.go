@@ -114,3 +114,35 @@ func TestCaptureKeylog(t *testing.T) {
 		t.Errorf("tshark decrypts WebSocket frames in %d packets of the capture, want %d", n, 2*len(sessionMessages)+2)
 	}
 }
+
+// TestNoKeyMaterialInPages renders the decrypted fixture in every page
+// format: no secret of the key log, nor a piece of one, appears in any.
+func TestNoKeyMaterialInPages(t *testing.T) {
+	keylog, err := os.ReadFile(wssKeylog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var secrets []string
+	for _, line := range strings.Split(string(keylog), "\n") {
+		if f := strings.Fields(line); len(f) == 3 {
+			secrets = append(secrets, strings.ToLower(f[2]))
+		}
+	}
+	for _, format := range []string{"md", "html", "json", "jsonl", "text"} {
+		out, stderr, code := runCLI(t, nil, "render", "--keylog", wssKeylog, "--format", format, "--max-bytes", "-1", "--frame-payloads", wssPcap)
+		if code != 0 {
+			t.Fatalf("render --format %s: %s", format, stderr)
+		}
+		if !strings.Contains(out, "TLS_AES_128_GCM_SHA256") {
+			t.Errorf("%s: the page does not name the cipher suite", format)
+		}
+		low := strings.ToLower(out)
+		for _, s := range secrets {
+			for i := 0; i+16 <= len(s); i += 16 {
+				if strings.Contains(low, s[i:i+16]) {
+					t.Fatalf("%s: the page shows key material", format)
+				}
+			}
+		}
+	}
+}

@@ -24,6 +24,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/wstrace/wstrace/capture/live"
 	"github.com/wstrace/wstrace/demo"
 	"github.com/wstrace/wstrace/render"
 )
@@ -98,7 +99,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 	}
 	// wstrace --version prints what wstrace version does.
-	root.SetVersionTemplate("wstrace {{.Version}}\n")
+	root.SetVersionTemplate("wstrace {{.Version}}\nlive capture: " + live.Backend + "\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return usageError{fmt.Errorf("%w (see '%s --help')", err, c.CommandPath())}
 	})

@@ -269,7 +269,7 @@ func TestCaptureInterruptedPage(t *testing.T) {
 		}
 	}
 	if page, err := os.ReadFile(filepath.Join(dir, "page.md")); err != nil || !bytes.Contains(page, []byte("101 Switching Protocols")) {
-		t.Errorf("no page after the interrupt (%v)", err)
+		t.Errorf("no page after the interrupt (%v):\n%s\n%s", err, page, p.Stderr())
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/internal/outfile"
@@ -48,12 +49,15 @@ type pageFlags struct {
 	wsPorts      []uint
 	maxMessage   int64
 	maxRetained  int64
+	maxConns     int
+	maxPackets   int
 	framePayload bool
 	fragment     bool
 	idPrefix     string
 	color        string
 	hideBeats    bool
 	keylog       string
+	keys         *tlsrec.KeyLog // parsed from keylog by keyLogSecrets
 }
 
 func (f *pageFlags) register(fl *pflag.FlagSet) {
@@ -75,6 +79,8 @@ func (f *pageFlags) register(fl *pflag.FlagSet) {
 	fl.Lookup("ws-port").DefValue = "" // no "(default [])" in the help
 	fl.Int64Var(&f.maxMessage, "max-message", 16<<20, "decompress at most `BYTES` of one WebSocket message")
 	fl.Int64Var(&f.maxRetained, "max-retained", annotate.DefaultMaxRetained, "keep at most `BYTES` of message content (after decompression) in all; messages past it keep what fits and the page says so (-1: no cap)")
+	fl.IntVar(&f.maxConns, "max-connections", render.DefaultMaxConnections, "explain at most `N` connections in full; past it the page is a digest with an overview of every connection (-1: no limit)")
+	fl.IntVar(&f.maxPackets, "max-packets", render.DefaultMaxPackets, "explain at most `N` packets in full; past it the page is a digest (-1: no limit)")
 	fl.BoolVar(&f.framePayload, "frame-payloads", false, "JSON: add each frame's unmasked payload as payload_base64")
 	fl.BoolVar(&f.fragment, "fragment", false, "HTML: write the trace alone, without <html>, <head> or <body>, to paste into another page")
 	fl.StringVar(&f.idPrefix, "id-prefix", "", "HTML: put `P` in front of every id and internal link, so that several traces fit on one page")
@@ -154,6 +160,11 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		IDPrefix:   f.idPrefix,
 
 		HideHeartbeats: f.hideBeats,
+		MaxConnections: f.maxConns,
+		MaxPackets:     f.maxPackets,
+	}
+	if f.maxConns == 0 || f.maxConns < -1 || f.maxPackets == 0 || f.maxPackets < -1 {
+		return opts, usageError{errors.New("--max-connections and --max-packets must be positive, or -1 for no limit")}
 	}
 	switch f.color {
 	case "auto", "always", "never":
@@ -202,7 +213,7 @@ func (f *pageFlags) annotateOptions() annotate.Options {
 	for i, p := range f.wsPorts {
 		ports[i] = uint16(p)
 	}
-	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained}
+	return annotate.Options{WSPorts: ports, MaxMessageSize: f.maxMessage, MaxRetained: f.maxRetained, KeyLog: f.keys}
 }
 
 func newRenderCommand() *cobra.Command {
@@ -291,15 +302,18 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
 	known := &knownLinkTypes{Source: src, name: displayName(name), ctx: ctx, count: f.count}
-	var res *annotate.Result
+	var col *render.Collector
 	var readErr error
 	if !format.Streams() {
-		res, readErr = annotate.Annotate(known, aopts)
+		if format == render.FormatPcapng {
+			// A capture file keeps every selected packet.
+			opts.MaxConnections, opts.MaxPackets = -1, -1
+		}
+		col = render.NewCollector(opts)
+		aopts.Emit = col.Record
+		_, readErr = annotate.Annotate(known, aopts)
 		if known.err != nil && errors.Is(readErr, known.err) {
 			readErr = known.err // it names the file and packet already
-		}
-		if res == nil {
-			return readErr
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -326,7 +340,7 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
 			return readErr
 		}
-	} else if err := writePage(bw, res, format, render.Capture{Name: filepath.Base(displayName(name)), Err: readErr}, opts, f, out, secrets); err != nil {
+	} else if err := writePage(bw, col, format, render.Capture{Name: filepath.Base(displayName(name)), Err: readErr}, f, out, secrets); err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}
@@ -397,8 +411,8 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 // writePage writes res in format. dest is where w ends up, to tell whether
 // the text format may use colours.
 // secrets go into pcapng output only.
-func writePage(w io.Writer, res *annotate.Result, format render.Format, src render.Capture, opts render.Options, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
-	page, err := render.Build(res, src, opts)
+func writePage(w io.Writer, col *render.Collector, format render.Format, src render.Capture, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
+	page, err := col.Build(src)
 	if err != nil {
 		return err
 	}

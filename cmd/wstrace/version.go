@@ -5,6 +5,8 @@ import (
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
+
+	"github.com/wstrace/wstrace/capture/live"
 )
 
 // version is set at link time with -ldflags "-X main.version=v1.2.3"; without
@@ -17,7 +19,7 @@ func newVersionCommand() *cobra.Command {
 		Short: "Print wstrace's version",
 		Args:  positionalArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(c.OutOrStdout(), "wstrace %s\n", buildVersion())
+			_, err := fmt.Fprintf(c.OutOrStdout(), "wstrace %s\nlive capture: %s\n", buildVersion(), live.Backend)
 			return err
 		},
 	}

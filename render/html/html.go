@@ -210,9 +210,9 @@ type payload struct {
 	Title  template.HTML
 	Steps  []template.HTML
 	Unmask [][]string
-	Text   string
+	Text   template.HTML // escaped, tabs as &#9; (see escapeDump)
 	Lang   string
-	Hex    string
+	Hex    template.HTML
 	Note   template.HTML
 }
 
@@ -336,12 +336,12 @@ func (md *converter) packet(p *render.Packet, level int) packet {
 		pv.Frames = append(pv.Frames, fv)
 	}
 	for _, pl := range p.Payloads {
-		v := payload{Title: md.inline(pl.Title), Unmask: pl.Unmask, Text: pl.Text, Lang: pl.Lang}
+		v := payload{Title: md.inline(pl.Title), Unmask: pl.Unmask, Text: template.HTML(escapeDump(pl.Text)), Lang: pl.Lang}
 		for _, s := range pl.Steps {
 			v.Steps = append(v.Steps, md.inline(s))
 		}
 		if pl.Hex != nil {
-			v.Hex = pl.Hex.String()
+			v.Hex = template.HTML(escapeDump(pl.Hex.String()))
 		}
 		if pl.Note != "" {
 			v.Note = md.inline(pl.Note)
@@ -444,7 +444,7 @@ func Dump(d *render.Dump, marks []render.Mark) template.HTML {
 				}
 				cur = ids
 			}
-			b.WriteString(template.HTMLEscapeString(c.Text))
+			b.WriteString(escapeDump(c.Text))
 		}
 		if open { // keep spans inside lines
 			b.WriteString("</span>")
@@ -454,6 +454,17 @@ func Dump(d *render.Dump, marks []render.Mark) template.HTML {
 	}
 	b.WriteByte('\n')
 	return template.HTML(b.String())
+}
+
+// escapeDump escapes dump text for HTML, writing tabs as "&#9;": the same
+// tab to a browser, but Python-Markdown (MkDocs), which a --fragment may
+// pass through, turns a literal tab into spaces even inside raw HTML.
+func escapeDump(s string) string {
+	s = template.HTMLEscapeString(s)
+	if strings.IndexByte(s, '\t') >= 0 {
+		s = strings.ReplaceAll(s, "\t", "&#9;")
+	}
+	return s
 }
 
 // markSet finds the marks that cover a byte, remembering the last answer:
@@ -497,7 +508,7 @@ func classic(packets []*render.Packet, prefix string) template.HTML {
 		b.WriteString(`<span class="pk" id="` + template.HTMLEscapeString(prefix+p.ID) + `">`)
 		b.WriteString(`<span class="cm">` + template.HTMLEscapeString(p.Comment()) + `</span>`)
 		b.WriteString(`<span class="tline">` + template.HTMLEscapeString(p.Line) + "</span>\n")
-		b.WriteString(template.HTMLEscapeString(p.Dump.String()))
+		b.WriteString(escapeDump(p.Dump.String()))
 		b.WriteString(`</span>`)
 	}
 	return template.HTML(b.String())

@@ -93,7 +93,7 @@ func TestDumpMarks(t *testing.T) {
 		for _, pk := range p.Packets {
 			h := string(Dump(pk.Dump, pk.Marks))
 			marked += strings.Count(h, "<span")
-			plain := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'").Replace(tags.ReplaceAllString(h, ""))
+			plain := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&", "&#34;", `"`, "&#39;", "'", "&#9;", "\t").Replace(tags.ReplaceAllString(h, ""))
 			if plain != pk.Dump.String() {
 				t.Fatalf("packet %d: marked dump differs:\n%q\n%q", pk.Number, plain, pk.Dump.String())
 			}

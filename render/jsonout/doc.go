@@ -69,6 +69,19 @@
 //	teardown           "four-way", "three-way", "simultaneous", "reset", "half-closed", or ""
 //	client_bytes, server_bytes           payload bytes sent
 //	client_gap_bytes, server_gap_bytes   bytes never captured
+//	tls                null when the connection is not TLS, else (no key material, ever):
+//	                   {version ("1.2", "1.3", "" before a ServerHello),
+//	                   cipher_suite (IANA name, e.g. "TLS_AES_128_GCM_SHA256"),
+//	                   sni (the server name sent in clear, "" when none),
+//	                   alpn (the chosen protocol; TLS 1.3 shows it only decrypted),
+//	                   offered_alpn [string], offered_versions [string],
+//	                   key_share_group, retry_request (a HelloRetryRequest came),
+//	                   resumed (a pre-shared key from an earlier connection),
+//	                   certificate (null, or {subject, issuer, not_before, not_after
+//	                   (RFC 3339), self_signed, chain}), keys ("found", "missing": a key
+//	                   log without this connection, "none": no key log), decrypted,
+//	                   client_records, server_records, decrypted_records, key_updates,
+//	                   fault (the first TLS fault, "" when none)}
 //
 // A packet:
 //
@@ -82,7 +95,9 @@
 //	                   "ws-upgrade-response", "http-request", "http-response", "ack",
 //	                   "ws-data", "ws-control", "tcp-teardown", "tcp-reset",
 //	                   "tcp-retransmission", "tcp-out-of-order", "tcp-window-update",
-//	                   "tcp-keepalive", "tcp-data" or "other"
+//	                   "tcp-keepalive", "tcp-data", "tls-client-hello", "tls-server-hello",
+//	                   "tls-handshake", "tls-change-cipher-spec", "tls-application-data",
+//	                   "tls-alert" or "other"
 //	length             length on the wire
 //	captured_length    bytes captured
 //	payload_offset     where the TCP payload starts in the captured bytes

@@ -67,6 +67,7 @@ type Connection struct {
 	ServerBytes    int64    `json:"server_bytes"`
 	ClientGapBytes int64    `json:"client_gap_bytes"`
 	ServerGapBytes int64    `json:"server_gap_bytes"`
+	TLS            *TLS     `json:"tls"`
 }
 
 // Upgrade is the HTTP upgrade of a connection.
@@ -323,6 +324,7 @@ func connection(c *annotate.Connection, redact bool) Connection {
 		ServerBytes:    c.ServerBytes,
 		ClientGapBytes: c.ClientGapBytes,
 		ServerGapBytes: c.ServerGapBytes,
+		TLS:            tlsOf(c.TLS),
 	}
 	if c.HaveISN {
 		ci, si := c.ClientISN, c.ServerISN

@@ -328,6 +328,7 @@ func WriteSource(w io.Writer, src capture.Source, aopts annotate.Options, opts O
 			readErr = &ReadError{Packet: n, Err: err}
 			break
 		}
+		a.UseSecrets(secretsOf(src))
 		if _, err := a.Add(p); err != nil {
 			return err
 		}
@@ -340,4 +341,12 @@ func WriteSource(w io.Writer, src capture.Source, aopts annotate.Options, opts O
 		return err
 	}
 	return readErr
+}
+
+// secretsOf returns the decryption secrets src carried so far.
+func secretsOf(src capture.Source) []capture.Secrets {
+	if ss, ok := src.(capture.SecretsSource); ok {
+		return ss.Secrets()
+	}
+	return nil
 }

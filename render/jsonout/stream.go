@@ -209,6 +209,7 @@ func (e *encoder) connectionMembers(c *annotate.Connection) {
 	e.intField("server_bytes", c.ServerBytes)
 	e.intField("client_gap_bytes", c.ClientGapBytes)
 	e.intField("server_gap_bytes", c.ServerGapBytes)
+	e.tls(c)
 }
 
 func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {

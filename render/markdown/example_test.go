@@ -33,9 +33,11 @@ func Example() {
 	//
 	// ```
 	// /*
-	//  * TCP three-way handshake, 1 of 3
+	//  * #12 TCP three-way handshake, 1 of 3
 	//  * The browser's port 60653 sends a SYN to the server's port 7272: it asks to open a connection and
-	//  * picks 3524290970 as its initial sequence number; it takes segments of up to 16396 bytes.
+	//  * picks 3524290970 as its initial sequence number; its maximum segment size (mss) is 16396: it
+	//  * wants at most 16396 bytes of payload in one segment; wscale 7 says that its windows will count in
+	//  * units of 2^7 bytes.
 	//  */
 	// 17:50:00.523910 IP 127.0.0.1.60653 > 127.0.0.1.7272: Flags [S], seq 3524290970, win 32768, options [mss 16396,sackOK,TS val 28679666 ecr 28679554,nop,wscale 7], length 0
 	// E..<..@.@..............h..i...............@....

@@ -209,7 +209,29 @@ func (c *collapser) keep(line []byte) {
 	if len(line) > 0 {
 		c.wrote = true
 	}
+	if bytes.Contains(line, shortcodeOpen) || bytes.Contains(line, shortcodeOpenMarkup) {
+		line = breakShortcodes(line)
+	}
 	c.out = append(c.out, line...)
+}
+
+// Hugo reads "{{<" and "{{%" as the start of a shortcode anywhere in a
+// page, code blocks and code spans included, and fails the build when
+// what follows names none. Escaped text never holds them ('{' is escaped),
+// but code from the wire can: there the writer puts an invisible
+// WORD JOINER (U+2060) between the braces and '<' or '%', the one change
+// it makes to anything tcpdump printed.
+var (
+	shortcodeOpen       = []byte("{{<")
+	shortcodeOpenMarkup = []byte("{{%")
+)
+
+// wordJoiner is what breaks a Hugo shortcode's opening in a page.
+const wordJoiner = "\u2060"
+
+func breakShortcodes(line []byte) []byte {
+	line = bytes.ReplaceAll(line, shortcodeOpen, []byte("{{"+wordJoiner+"<"))
+	return bytes.ReplaceAll(line, shortcodeOpenMarkup, []byte("{{"+wordJoiner+"%"))
 }
 
 // fenceOf returns the backtick run that opens a fenced code block on this

@@ -74,7 +74,13 @@ func TestSeedTutorial(t *testing.T) {
 			if j <= 0 || lines[i-1] != " */" {
 				t.Errorf("packet line %d has no comment before it", n+1)
 			} else {
+				// The comment's first line: the packet number, then the phase.
 				phase := strings.TrimPrefix(lines[j+1], " * ")
+				num := fmt.Sprintf("#%d ", n+12)
+				if !strings.HasPrefix(phase, num) {
+					t.Errorf("packet %d: comment %q does not begin with %q", n+12, phase, num)
+				}
+				phase = strings.TrimPrefix(phase, num)
 				wantPhase, ok := phases[n]
 				if !ok {
 					wantPhase = "WebSocket 資料傳輸"
@@ -209,7 +215,7 @@ func TestOptions(t *testing.T) {
 	})
 	t.Run("names", func(t *testing.T) {
 		out := string(build(t, res, "x.pcap", render.Options{ClientName: "Alice's *tab*", ServerName: "the chat server"}))
-		if !strings.Contains(out, `Alice\'s \*tab\*'s port`) || !strings.Contains(out, "the chat server's port 9003") {
+		if !strings.Contains(out, `Alice&#39;s \*tab\*'s port`) || !strings.Contains(out, "the chat server's port 9003") {
 			t.Error("role names not used")
 		}
 	})
