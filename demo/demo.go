@@ -11,6 +11,7 @@ package demo
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,10 @@ type Config struct {
 	// Deflate negotiates permessage-deflate (RFC 7692, with context
 	// takeover) and compresses every message.
 	Deflate bool
+	// TLS serves wss:// instead of ws://, with a certificate made at run
+	// time; the clients write their session keys to Transcript.KeyLog (the
+	// NSS key log format), so that a capture of the run can be decrypted.
+	TLS bool
 	// Pause is the wait between the steps of the scenario, so that a capture
 	// shows each step's packets together. Default 50ms.
 	Pause time.Duration
@@ -79,6 +84,9 @@ type Transcript struct {
 	Addr string
 	// Entries are the messages, sent and received.
 	Entries []Entry
+	// KeyLog holds the clients' TLS session keys (NSS key log format)
+	// when Config.TLS is set.
+	KeyLog []byte
 }
 
 // Entry is one message a client sent or received.
@@ -126,11 +134,21 @@ func Run(ctx context.Context, cfg Config) (*Transcript, error) {
 func run(ctx context.Context, cfg Config, ln net.Listener) (*Transcript, error) {
 	srv := NewServer(cfg)
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	t := &Transcript{Addr: ln.Addr().String()}
+	s := &script{cfg: cfg, url: "ws://" + t.Addr + "/", transcript: t}
+	if cfg.TLS {
+		ts, err := newTLSSetup()
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		ln = tls.NewListener(ln, ts.server)
+		s.url, s.http = "wss://"+t.Addr+"/", ts.client
+		defer func() { t.KeyLog = ts.keys.Bytes() }()
+	}
 	served := make(chan error, 1)
 	go func() { served <- hs.Serve(ln) }()
 
-	t := &Transcript{Addr: ln.Addr().String()}
-	s := &script{cfg: cfg, url: "ws://" + t.Addr + "/", transcript: t}
 	err := s.play(ctx)
 	for _, c := range s.clients {
 		c.conn.CloseNow()
@@ -160,6 +178,7 @@ func run(ctx context.Context, cfg Config, ln net.Listener) (*Transcript, error) 
 type script struct {
 	cfg        Config
 	url        string
+	http       *http.Client // for wss://, nil for ws://
 	transcript *Transcript
 	clients    []*client
 	mu         sync.Mutex // guards transcript
@@ -200,6 +219,7 @@ func (s *script) play(ctx context.Context) error {
 		conn, _, err := websocket.Dial(dctx, s.url, &websocket.DialOptions{
 			CompressionMode:      mode,
 			CompressionThreshold: 1,
+			HTTPClient:           s.http,
 		})
 		cancel()
 		if err != nil {

@@ -26,6 +26,7 @@ type isolatedJob struct {
 	Names       []string
 	Messages    []string
 	Deflate     bool
+	TLS         bool
 	Pause       time.Duration
 	Interface   string
 	SnapLen     int
@@ -78,7 +79,7 @@ func CaptureIsolated(ctx context.Context, cfg Config, opts live.Options, w Packe
 		return nil, fmt.Errorf("demo: find the program to run in a namespace: %w", err)
 	}
 	job, err := json.Marshal(isolatedJob{
-		Addr: cfg.Addr, Names: cfg.Names, Messages: cfg.Messages, Deflate: cfg.Deflate, Pause: cfg.Pause,
+		Addr: cfg.Addr, Names: cfg.Names, Messages: cfg.Messages, Deflate: cfg.Deflate, TLS: cfg.TLS, Pause: cfg.Pause,
 		Interface: opts.Interface, SnapLen: opts.SnapLen, Promiscuous: opts.Promiscuous,
 	})
 	if err != nil {
@@ -192,7 +193,7 @@ func RunIsolatedChild() int {
 	if err := bringUpLoopback(); err != nil {
 		return finish(nil, err)
 	}
-	cfg := Config{Addr: job.Addr, Names: job.Names, Messages: job.Messages, Deflate: job.Deflate, Pause: job.Pause, Log: os.Stderr}
+	cfg := Config{Addr: job.Addr, Names: job.Names, Messages: job.Messages, Deflate: job.Deflate, TLS: job.TLS, Pause: job.Pause, Log: os.Stderr}
 	opts := live.Options{Interface: job.Interface, SnapLen: job.SnapLen, Promiscuous: job.Promiscuous}
 	t, err := CaptureRun(context.Background(), cfg, opts, &gobWriter{enc: enc})
 	return finish(t, err)

@@ -40,9 +40,13 @@ func pagesOf(name string) []page {
 // TestPagesUpToDate renders each shipped capture's pages again, as
 // `TZ=UTC wstrace render` does, and compares them with the files here.
 func TestPagesUpToDate(t *testing.T) {
-	for _, c := range []struct{ capture, name string }{
-		{"workerman-chat.pcap", "workerman-chat"},
-		{"demo.pcapng", "demo"},
+	for _, c := range []struct {
+		capture, name string
+		hideBeats     bool // --hide-heartbeats
+	}{
+		{"workerman-chat.pcap", "workerman-chat", false},
+		{"demo.pcapng", "demo", false},
+		{"socketio-chat.pcap", "socketio-chat", true},
 	} {
 		res := annotateFile(t, c.capture)
 		for _, p := range pagesOf(c.name) {
@@ -51,7 +55,7 @@ func TestPagesUpToDate(t *testing.T) {
 				if err != nil {
 					t.Fatalf("%v (run: sudo bash examples/generate.sh)", err)
 				}
-				built, err := render.Build(res, render.Capture{Name: c.capture}, render.Options{Style: p.style, Lang: p.lang})
+				built, err := render.Build(res, render.Capture{Name: c.capture}, render.Options{Style: p.style, Lang: p.lang, HideHeartbeats: c.hideBeats})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -67,8 +71,8 @@ func TestPagesUpToDate(t *testing.T) {
 				if !bytes.Equal(shipped, now.Bytes()) {
 					t.Errorf("examples/%s is not what wstrace renders now (%s).\n"+
 						"Regenerate the examples with: sudo bash examples/generate.sh\n"+
-						"or this page alone with: TZ=UTC go run ./cmd/wstrace render --style %s --lang %s -o examples/%s examples/%s",
-						p.file, firstDiff(string(shipped), now.String()), p.style, p.lang, p.file, c.capture)
+						"or this page alone with: TZ=UTC go run ./cmd/wstrace render%s --style %s --lang %s -o examples/%s examples/%s",
+						p.file, firstDiff(string(shipped), now.String()), map[bool]string{true: " --hide-heartbeats"}[c.hideBeats], p.style, p.lang, p.file, c.capture)
 				}
 			})
 		}

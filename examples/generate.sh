@@ -8,6 +8,8 @@
 #   demo.classic.zh-TW.md            its page in the seed tutorial's classic style
 #   workerman-chat.LANG.{md,html}    the same pages for workerman-chat.pcap
 #   workerman-chat.classic.zh-TW.md
+#   socketio-chat.LANG.{md,html}     the same pages for socketio-chat.pcap (Chromium and the
+#   socketio-chat.classic.zh-TW.md   npm socket.io 4 server), with --hide-heartbeats
 #   docs-site/mkdocs/docs/workerman-chat.md, docs-site/hugo/content/workerman-chat.md
 #                                    workerman-chat.en.md, the example sites' page
 #   docs-site/hostile.pcapng         the demo's chat with messages that break
@@ -36,18 +38,20 @@ wstrace() { "$bin/wstrace" "$@"; }
 # run shows each step's packets together.
 wstrace demo --pause 50ms --lang en -w examples/demo.pcapng -o examples/demo.en.md
 
-# pages NAME CAPTURE: every page of one capture.
+# pages NAME CAPTURE [FLAG...]: every page of one capture.
 pages() {
 	local name=$1 capture=$2
+	shift 2
 	for lang in en zh-TW zh-CN; do
 		for format in md html; do
-			wstrace render --lang "$lang" -o "examples/$name.$lang.$format" "$capture"
+			wstrace render "$@" --lang "$lang" -o "examples/$name.$lang.$format" "$capture"
 		done
 	done
-	wstrace render --style classic --lang zh-TW -o "examples/$name.classic.zh-TW.md" "$capture"
+	wstrace render "$@" --style classic --lang zh-TW -o "examples/$name.classic.zh-TW.md" "$capture"
 }
 pages demo examples/demo.pcapng
 pages workerman-chat examples/workerman-chat.pcap
+pages socketio-chat examples/socketio-chat.pcap --hide-heartbeats
 
 # The example documentation sites show the English page, unchanged.
 cp examples/workerman-chat.en.md examples/docs-site/mkdocs/docs/workerman-chat.md
@@ -63,4 +67,4 @@ wstrace demo --pause 50ms --lang en --names '{{< x >}},<Nick a={1}>' \
 	-w examples/docs-site/hostile.pcapng -o "$hostile/hostile.md"
 rm -rf "$hostile"
 
-ls -l examples/demo.* examples/workerman-chat.*
+ls -l examples/demo.* examples/workerman-chat.* examples/socketio-chat.*

@@ -31,9 +31,9 @@ func TestSocketIOPage(t *testing.T) {
 	want := map[string][]string{
 		"en": {
 			"Mynick emits the event `say` with `\"hi, all ！\"`.",
-			"The server acknowledges the event `login` of packet 83 (ack id 0), answering `{\"id\":\"hNvd5Xp6qv-M5tnbAAAB\",\"ok\":true}`.",
+			"The server acknowledges the event `login` of packet 83 (ack id 0), answering `{\"ok\":true,\"id\":\"hNvd5Xp6qv-M5tnbAAAB\"}`.",
 			"Mynick emits the event `file` with binary data: 1 attachment follows in binary frames",
-			"This binary frame is attachment 0 (5 bytes) of the BINARY\\_EVENT `file` in packet 100.",
+			"This binary frame is attachment 0 (5 bytes) of the BINARY_EVENT `file` in packet 100.",
 			"Mynick asks to join the Socket.IO namespace `/`, sending an auth payload `<redacted>` (members `token`).",
 			"The server opens the Engine.IO session `7joIyeVrYuTHDj5FAAAA` (Engine.IO v4, over polling), offers to upgrade to `websocket`, and will ping every 1,000 ms, giving up after 3,000 ms without an answer; payloads may hold up to 1,000,000 bytes.",
 			"The server pings: an Engine.IO heartbeat (since Engine.IO v4 the server pings and the client answers).",

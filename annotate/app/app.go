@@ -113,8 +113,9 @@ type Field struct {
 }
 
 // Fields holds a record's fields in the order they were read. Values are
-// string, bool, int64, []string, []int64 or values decoded from JSON
-// (map[string]any, []any, json.Number, string, bool, nil).
+// string, bool, int64, []string, []int64, or JSON values as they were sent
+// (json.RawMessage, or []any of json.RawMessage for argument lists), which
+// keep their members' order.
 type Fields []Field
 
 // Get returns the value of the named field, nil when absent.

@@ -439,7 +439,7 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 			if from == Client {
 				r.Fields.Set("auth_keys", sortedKeys(obj))
 				if s.envReveal() {
-					r.Fields.Set("auth", obj)
+					r.Fields.Set("auth", json.RawMessage(p))
 				} else {
 					r.Fields.Set("auth", redacted)
 				}
@@ -449,15 +449,16 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 		}
 	case 2, 5: // EVENT, BINARY_EVENT
 		if arr, ok := payload.([]any); ok && len(arr) > 0 {
+			args := rawElements(p)
 			if name, ok := arr[0].(string); ok {
 				r.Fields.Set("event", name)
-				arr = arr[1:]
+				args = args[1:]
 			}
-			r.Fields.Set("args", arr)
+			r.Fields.Set("args", args)
 		}
 	case 3, 6: // ACK, BINARY_ACK
-		if arr, ok := payload.([]any); ok {
-			r.Fields.Set("args", arr)
+		if _, ok := payload.([]any); ok {
+			r.Fields.Set("args", rawElements(p))
 		}
 	case 4: // CONNECT_ERROR
 		switch v := payload.(type) {
@@ -465,7 +466,7 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 			if msg, ok := v["message"].(string); ok {
 				r.Fields.Set("message", msg)
 			}
-			if d, ok := v["data"]; ok {
+			if d := rawMember(p, "data"); d != nil {
 				r.Fields.Set("data", d)
 			}
 		case string:
@@ -501,13 +502,16 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 // envReveal is set by the decoder that owns the session.
 func (s *eioSession) envReveal() bool { return s.reveal }
 
-// Text returns a short text for a JSON value, as compact JSON.
+// Text returns a JSON value as compact JSON, as it would appear on the wire
+// (without encoding/json's escaping of <, > and &).
 func Text(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
+	var b strings.Builder
+	e := json.NewEncoder(&b)
+	e.SetEscapeHTML(false)
+	if err := e.Encode(v); err != nil {
 		return ""
 	}
-	return strings.TrimSpace(string(b))
+	return strings.TrimSuffix(b.String(), "\n")
 }
 
 // Vocabulary lists the catalog key suffixes of EngineIO's records.

@@ -127,6 +127,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 		r.Fields.Set("id", id)
 	}
 	payload, hasPayload := obj["payload"]
+	rawPayload := rawMember(m.Data, "payload")
 	switch t {
 	case "connection_init":
 		if pm, ok := payload.(map[string]any); ok {
@@ -134,7 +135,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 		}
 		if hasPayload && payload != nil {
 			if d.reveal {
-				r.Fields.Set("payload", payload)
+				r.Fields.Set("payload", rawPayload)
 			} else {
 				r.Fields.Set("payload", redacted)
 			}
@@ -146,7 +147,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 			r.Links = append(r.Links, Link{Rel: "answers", Loc: *d.init})
 		}
 		if hasPayload {
-			r.Fields.Set("payload", payload)
+			r.Fields.Set("payload", rawPayload)
 		}
 	case "ping", "pong", "ka":
 		r.Heartbeat = true
@@ -168,7 +169,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 				}
 				r.Fields.Set("query", q)
 			}
-			if v, ok := pm["variables"]; ok && v != nil {
+			if v := rawMember(rawPayload, "variables"); v != nil && string(v) != "null" {
 				r.Fields.Set("variables", v)
 			}
 		}
@@ -177,7 +178,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 		}
 	case "next", "data", "error", "complete", "stop", "connection_error":
 		if hasPayload {
-			r.Fields.Set("payload", payload)
+			r.Fields.Set("payload", rawPayload)
 			if pm, ok := payload.(map[string]any); ok {
 				if errs, ok := pm["errors"].([]any); ok {
 					r.Fields.Set("errors", int64(len(errs)))
@@ -192,7 +193,7 @@ func (d *graphqlDecoder) Decode(m Message) []Record {
 		}
 	default:
 		if hasPayload {
-			r.Fields.Set("payload", payload)
+			r.Fields.Set("payload", rawPayload)
 		}
 	}
 	return []Record{r}

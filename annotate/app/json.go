@@ -98,3 +98,27 @@ func idValue(v any) any {
 	}
 	return v
 }
+
+// rawMember returns the named member of a JSON object as it was sent
+// (nil when absent), so that a value keeps its members' order on pages.
+// Call it on bytes decodeJSON accepted.
+func rawMember(b []byte, name string) json.RawMessage {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(b, &m) != nil {
+		return nil
+	}
+	return m[name]
+}
+
+// rawElements returns the elements of a JSON array as they were sent.
+func rawElements(b []byte) []any {
+	var a []json.RawMessage
+	if json.Unmarshal(b, &a) != nil {
+		return nil
+	}
+	out := make([]any, len(a))
+	for i, e := range a {
+		out[i] = e
+	}
+	return out
+}

@@ -107,20 +107,21 @@ func (d *jsonrpcDecoder) Decode(m Message) []Record {
 	}
 	if arr, ok := v.([]any); ok {
 		var recs []Record
+		raws := rawElements(m.Data)
 		for i, x := range arr {
 			if i >= 1024 {
 				break
 			}
-			r := d.one(m, x, i)
+			r := d.one(m, x, raws[i].(json.RawMessage), i)
 			r.Fields.Set("batch", int64(len(arr)))
 			recs = append(recs, r)
 		}
 		return recs
 	}
-	return []Record{d.one(m, v, 0)}
+	return []Record{d.one(m, v, m.Data, 0)}
 }
 
-func (d *jsonrpcDecoder) one(m Message, v any, part int) Record {
+func (d *jsonrpcDecoder) one(m Message, v any, raw []byte, part int) Record {
 	r := Record{Protocol: ProtoJSONRPC, Loc: m.Loc, From: m.From, Part: part}
 	obj, ok := v.(map[string]any)
 	if !ok {
@@ -137,7 +138,7 @@ func (d *jsonrpcDecoder) one(m Message, v any, part int) Record {
 	key := jsonID(id)
 	if method, ok := obj["method"].(string); ok {
 		r.Fields.Set("method", method)
-		if p, ok := obj["params"]; ok {
+		if p := rawMember(raw, "params"); p != nil {
 			r.Fields.Set("params", p)
 		}
 		if hasID {
@@ -159,7 +160,7 @@ func (d *jsonrpcDecoder) one(m Message, v any, part int) Record {
 		return r
 	}
 	r.Type = "response"
-	if res, ok := obj["result"]; ok {
+	if res := rawMember(raw, "result"); res != nil {
 		r.Fields.Set("result", res)
 	}
 	if em, ok := obj["error"].(map[string]any); ok {

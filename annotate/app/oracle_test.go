@@ -565,3 +565,68 @@ func TestGraphQLLegacyPeers(t *testing.T) {
 		t.Error("the client's goodbye (stop or connection_terminate) not seen")
 	}
 }
+
+// The SignalR client (@microsoft/signalr) against a stand-in hub whose
+// messages the client library itself writes (no SignalR server ships on
+// npm): recognised by its handshake, not guessed.
+func TestSignalRPeers(t *testing.T) {
+	lines, _, ar := runPeers(t, "signalr.js")
+	names := map[float64]string{1: "Invocation", 2: "StreamItem", 3: "Completion", 4: "StreamInvocation", 5: "CancelInvocation", 6: "Ping", 7: "Close"}
+	handled := 0
+	for _, l := range lines {
+		side, ev := sideOf(l), l.s("ev")
+		switch {
+		case side == app.Server && ev == "handshake":
+			handled++
+			got := find(ar, func(r *app.Record) bool { return r.Type == "handshake" && r.From == app.Client })
+			req := l["request"].(map[string]any)
+			if len(got) != 1 || got[0].Fields.String("hub_protocol") != req["protocol"] || got[0].Fields.Get("version") != int64(req["version"].(float64)) {
+				t.Errorf("%v: %+v", l, got)
+			}
+		case side == app.Server && ev == "message":
+			handled++
+			typ := names[l["type"].(float64)]
+			got := find(ar, func(r *app.Record) bool {
+				return r.From == app.Client && r.Type == typ && r.Fields.String("target") == l.s("target") &&
+					r.Fields.String("invocation_id") == l.s("invocationId") && (l["arguments"] == nil || jsonEqual(r.Fields.Get("arguments"), l["arguments"]))
+			})
+			if len(got) == 0 {
+				t.Errorf("%v: no %s record", l, typ)
+			}
+		case side == app.Client:
+			handled++
+			got := find(ar, func(r *app.Record) bool {
+				if r.From != app.Server || r.Type != ev {
+					return false
+				}
+				switch ev {
+				case "Invocation":
+					return r.Fields.String("target") == l.s("target") && jsonEqual(r.Fields.Get("arguments"), l["arguments"])
+				case "Completion", "StreamItem":
+					if len(r.Links) != 1 || linked(ar, r.Links[0]).Fields.String("target") != l.s("target") {
+						return false
+					}
+					if ev == "StreamItem" {
+						return jsonEqual(r.Fields.Get("item"), l["item"])
+					}
+					return jsonEqual(r.Fields.Get("result"), l["result"])
+				}
+				return false
+			})
+			if len(got) != 1 {
+				t.Errorf("%v: %d records", l, len(got))
+			}
+		}
+	}
+	if handled != len(lines) {
+		t.Errorf("%d of the %d lines the peers logged checked", handled, len(lines))
+	}
+	for _, r := range ar.Records {
+		if r.Protocol != app.ProtoSignalR || r.Guess || r.Error != "" {
+			t.Errorf("record %+v", r)
+		}
+		if (r.Type == "Ping") != r.Heartbeat {
+			t.Errorf("record %+v: heartbeat %v", r, r.Heartbeat)
+		}
+	}
+}

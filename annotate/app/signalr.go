@@ -113,7 +113,11 @@ func (d *signalrDecoder) Decode(m Message) []Record {
 		}
 		for _, k := range [][2]string{{"target", "target"}, {"arguments", "arguments"}, {"streamIds", "stream_ids"},
 			{"item", "item"}, {"result", "result"}, {"error", "error"}, {"allowReconnect", "allow_reconnect"}} {
-			if v, ok := obj[k[0]]; ok {
+			if str, ok := obj[k[0]].(string); ok {
+				r.Fields.Set(k[1], str) // target, error: strings by the spec
+			} else if b, ok := obj[k[0]].(bool); ok {
+				r.Fields.Set(k[1], b)
+			} else if v := rawMember(one, k[0]); v != nil {
 				r.Fields.Set(k[1], v)
 			}
 		}

@@ -24,6 +24,7 @@ type demoFlags struct {
 	names    []string
 	messages []string
 	deflate  bool
+	tls      bool
 	pause    time.Duration
 	iface    string
 	write    string
@@ -59,6 +60,7 @@ private user and network namespace where that is allowed.`,
 	fl.StringSliceVar(&f.names, "names", []string{"listener", "mynick"}, "the browsers' nicknames, in the order they join; the last one speaks")
 	fl.StringArrayVar(&f.messages, "message", []string{"hi, all !"}, "what the last browser says (repeatable)")
 	fl.BoolVar(&f.deflate, "deflate", false, "negotiate permessage-deflate and compress every message")
+	fl.BoolVar(&f.tls, "tls", false, "chat over wss:// with a certificate made at run time; the browsers' TLS keys go into the pcapng file, so the page decrypts them")
 	fl.DurationVar(&f.pause, "pause", 0, "wait between the scenario's steps (default 50ms)")
 	fl.StringVarP(&f.iface, "interface", "i", "lo", "capture on `IFACE`: lo or any")
 	fl.StringVarP(&f.write, "write", "w", "demo.pcapng", "write the capture to `FILE`")
@@ -112,7 +114,7 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 		}
 		sink = teeWriter{w: w, live: page}
 	}
-	cfg := demo.Config{Addr: f.addr, Names: f.names, Messages: f.messages, Deflate: f.deflate, Pause: f.pause}
+	cfg := demo.Config{Addr: f.addr, Names: f.names, Messages: f.messages, Deflate: f.deflate, TLS: f.tls, Pause: f.pause}
 	fmt.Fprintf(stderr, "wstrace demo: chat server on %s, browsers %s, capturing on %s to %s\n",
 		f.addr, strings.Join(f.names, ", "), f.iface, f.write)
 	opts := live.Options{Interface: f.iface}
@@ -133,6 +135,13 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	}
 	if err := file.Close(); err != nil {
 		return err
+	}
+	if f.tls {
+		// The keys go before the packets, so that the file decrypts by
+		// itself in wstrace, tshark and Wireshark.
+		if err := embedSecrets(f.write, []capture.Secrets{{Type: capture.SecretsTLSKeyLog, Data: transcript.KeyLog}}); err != nil {
+			return fmt.Errorf("%s: embedding the TLS keys: %w", f.write, err)
+		}
 	}
 	if transcript.Addr != "" && transcript.Addr != f.addr {
 		fmt.Fprintf(stderr, "wstrace demo: the chat server listened on %s\n", transcript.Addr)

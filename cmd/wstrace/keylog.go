@@ -92,3 +92,7 @@ func embedSecrets(path string, secrets []capture.Secrets) (err error) {
 	}
 	return os.Rename(tmp.Name(), path)
 }
+
+// Secrets passes on the secrets of the capture it reads, so that the
+// annotator finds them through the wrapper.
+func (k *knownLinkTypes) Secrets() []capture.Secrets { return sourceSecrets(k.Source) }

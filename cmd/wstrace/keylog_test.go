@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -52,6 +53,11 @@ func TestRenderPcapngKeepsSecrets(t *testing.T) {
 	}
 	if n := tsharkWSPackets(t, second, 9443); n != 28 {
 		t.Errorf("without --keylog, the secrets of the input are lost: %d packets", n)
+	}
+	// wstrace itself decrypts the file with the embedded keys.
+	out, stderr, code := runCLI(t, nil, "render", "--format", "json", second)
+	if code != 0 || !strings.Contains(out, `"decrypted": true`) || strings.Contains(out, `"decrypted": false`) {
+		t.Errorf("render of the pcapng with its keys: exit %d %s", code, stderr)
 	}
 	if _, stderr, code := runCLI(t, nil, "render", "--keylog", filepath.Join(dir, "missing"), wssPcap); code == 0 || !strings.Contains(stderr, "--keylog") {
 		t.Errorf("a missing key log: exit %d, %q", code, stderr)
@@ -144,5 +150,60 @@ func TestNoKeyMaterialInPages(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestDemoTLS: demo --tls chats over wss://, embeds the clients' keys in
+// its pcapng file, and its page decrypts every connection; tshark decrypts
+// the file with no key log option, frame for frame.
+func TestDemoTLS(t *testing.T) {
+	testenv.NeedRoot(t)
+	dir := t.TempDir()
+	pcapng, page := filepath.Join(dir, "demo.pcapng"), filepath.Join(dir, "demo.json")
+	if _, stderr, code := runCLI(t, nil, "demo", "--tls", "--addr", "127.0.0.1:0", "--pause", "5ms", "-o", page, "-w", pcapng); code != exitOK {
+		t.Fatalf("wstrace demo --tls: exit %d:\n%s", code, stderr)
+	}
+	b, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Frames      []struct{ Packet int }
+		Messages    []struct{ Text string }
+		Connections []struct {
+			Server string
+			TLS    *struct {
+				Version   string
+				Decrypted bool
+				Keys      string
+			}
+		}
+	}
+	if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Connections) != 2 {
+		t.Fatalf("%d connections", len(doc.Connections))
+	}
+	for _, c := range doc.Connections {
+		if c.TLS == nil || c.TLS.Version != "1.3" || !c.TLS.Decrypted || c.TLS.Keys != "found" {
+			t.Errorf("connection to %s: TLS %+v", c.Server, c.TLS)
+		}
+	}
+	said := false
+	for _, m := range doc.Messages {
+		said = said || strings.Contains(m.Text, "hi, all !")
+	}
+	if !said {
+		t.Errorf("no decrypted message says hi: %d messages", len(doc.Messages))
+	}
+	packets := map[int]bool{}
+	for _, f := range doc.Frames {
+		packets[f.Packet] = true
+	}
+	_, portStr, _ := net.SplitHostPort(doc.Connections[0].Server)
+	port, _ := strconv.Atoi(portStr)
+	if n := tsharkWSPackets(t, pcapng, port); n != len(packets) || n == 0 {
+		t.Errorf("tshark decrypts frames in %d packets, wstrace in %d", n, len(packets))
 	}
 }
