@@ -77,7 +77,14 @@
 // whole or overlapping, are not delivered twice; bytes never captured (a
 // hole the peer acknowledges, a sequence number beyond anything seen, the
 // part of a packet the snap length cut, a hole still open at the end of the
-// capture) are delivered as a gap. HTTP heads are parsed across segments;
+// capture) are delivered as a gap. A hole the peer acknowledges is not
+// taken as lost at once: a capture can record a segment after the ACK that
+// covers it (-i any on several CPUs, merged captures, taps). It stays open
+// for a bounded look-ahead — 64 packets of the connection, 200 ms of
+// capture time, 1 MiB of held bytes, or the connection's end — and a
+// segment that fills it in time is delivered in place, with a
+// tcp-out-of-order event naming the ACK that came first (acked_first).
+// Only then is the hole a gap (reason "ack", on that ACK). HTTP heads are parsed across segments;
 // WebSocket framing resumes after a gap inside a payload at once, and after
 // a gap that hides a frame header at the next plausible frame.
 //
@@ -128,7 +135,10 @@
 //	                              also brings new ones); first_copy_missing (the first copy
 //	                              was not captured); fast (after duplicate ACKs); syn / fin
 //	                              (a repeated SYN, SYN-ACK or FIN)
-//	tcp-out-of-order              bytes, later_bytes (bytes seen beyond it before it came)
+//	tcp-out-of-order              bytes, later_bytes (bytes seen beyond it before it came);
+//	                              acked_first (packet): the peer acknowledged these bytes
+//	                              in that earlier packet, before the capture showed them —
+//	                              the capture's order differs from the order they were sent
 //	tcp-previous-segment-missing  missing_bytes: the segment lies beyond every byte seen
 //	tcp-ack-unseen                bytes: the ACK covers bytes of the peer never captured
 //	tcp-gap                       bytes, stream_offset, direction ("client"/"server"),

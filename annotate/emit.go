@@ -222,6 +222,7 @@ func (cs *connState) oldestPinned() int {
 	}
 	for _, r := range []Role{Client, Server} {
 		st := cs.streams[r]
+		pin(st.ackPkt)
 		for i := range st.pending {
 			pin(st.pending[i].pkt)
 		}

@@ -42,6 +42,14 @@ type stream struct {
 	wscale int // window scale shift from the SYN, -1 when none
 	mss    int
 
+	// A hole the peer has acknowledged: the bytes before ackedTo were
+	// acknowledged (by ackPkt, first) but not captured yet. They are
+	// taken as lost only when the look-ahead runs out (see
+	// checkAckedAhead); until then a late segment can fill the hole.
+	ackedTo    int64
+	ackPkt     *PacketInfo
+	ackWaiting int // packets of the connection since ackPkt
+
 	flow *flow
 }
 
@@ -112,12 +120,73 @@ func (st *stream) receive(pi *PacketInfo, start int64, data []byte, wire int) {
 		st.queue(pi, segment{off: start, data: data, wire: wire, pkt: pi})
 		return
 	}
-	if st.maxEnd > start {
+	switch {
+	case st.ackPkt != nil && start < st.ackedTo:
+		st.capturedLate(pi, start, end)
+	case st.maxEnd > start:
 		st.late(pi, start, end)
 	}
 	st.logSent(pi, start, end)
 	st.deliverSegment(pi, segment{off: start, data: data, wire: wire, pkt: pi})
 	st.drain(pi)
+}
+
+// Look-ahead for bytes acknowledged before they were captured: how many
+// packets of the connection, how much capture time, and how many held
+// bytes may pass before the hole is taken as bytes never captured.
+const (
+	ackAheadPackets = 64
+	ackAheadTime    = 200 * time.Millisecond
+	ackAheadBytes   = 1 << 20
+)
+
+// ackedAhead records that pi acknowledges the bytes before off, beyond
+// what the capture has shown of this stream.
+func (st *stream) ackedAhead(pi *PacketInfo, off int64) {
+	if off > st.ackedTo {
+		st.ackedTo = off
+	}
+	if st.ackPkt == nil {
+		st.ackPkt, st.ackWaiting = pi, 0
+	}
+}
+
+// checkAckedAhead settles an acknowledged hole after each packet of the
+// connection: filled, it is forgotten; when the look-ahead runs out, its
+// bytes are declared never captured, on the ACK that first covered them.
+func (st *stream) checkAckedAhead(cur *PacketInfo) {
+	if st.ackPkt == nil {
+		return
+	}
+	if st.next >= st.ackedTo {
+		st.ackPkt = nil
+		return
+	}
+	if cur != st.ackPkt {
+		st.ackWaiting++
+	}
+	if st.ackWaiting > ackAheadPackets || cur.Time.Sub(st.ackPkt.Time) > ackAheadTime || st.pendingBytes > ackAheadBytes {
+		st.settleAckedAhead()
+	}
+}
+
+// settleAckedAhead declares the acknowledged hole bytes never captured.
+func (st *stream) settleAckedAhead() {
+	pi := st.ackPkt
+	if pi == nil {
+		return
+	}
+	st.ackPkt = nil
+	if n := st.gapTo(pi, st.ackedTo, "ack"); n > 0 {
+		pi.add("tcp-ack-unseen", Params{{"bytes", n}})
+	}
+}
+
+// capturedLate notes a segment whose bytes the peer acknowledged before
+// the capture showed them: the capture's order differs from the order
+// they were sent in (a capture on several CPUs, merged captures, a tap).
+func (st *stream) capturedLate(pi *PacketInfo, start, end int64) {
+	pi.add("tcp-out-of-order", Params{{"bytes", end - start}, {"later_bytes", max(st.maxEnd-end, 0)}, {"acked_first", st.ackPkt.Number}})
 }
 
 // clip drops the first n bytes of b, as far as b has them.
@@ -194,7 +263,10 @@ func (st *stream) queue(pi *PacketInfo, seg segment) {
 		st.retransmitted(pi, seg.off, end, 0)
 		return
 	}
-	if seg.off < st.maxEnd {
+	switch {
+	case st.ackPkt != nil && seg.off < st.ackedTo:
+		st.capturedLate(pi, seg.off, end)
+	case seg.off < st.maxEnd:
 		st.late(pi, seg.off, end)
 	}
 	st.logSent(pi, seg.off, end)
@@ -250,7 +322,13 @@ func (st *stream) drain(cur *PacketInfo) {
 			seg.payOff += int(skip)
 			seg.off = st.next
 		}
-		st.deliverSegment(cur, seg)
+		by := cur
+		if by == nil || seg.pkt.Number > by.Number {
+			// A hole settled late: what the segment completes, it
+			// completes no earlier than its own packet.
+			by = seg.pkt
+		}
+		st.deliverSegment(by, seg)
 	}
 	if len(st.pending) == 0 {
 		st.pending = nil
@@ -304,6 +382,7 @@ func (st *stream) countBytes(n int64) {
 // flush delivers everything still queued at the end of the capture,
 // declaring the holes before it never captured.
 func (st *stream) flush(cur *PacketInfo) {
+	st.settleAckedAhead()
 	for len(st.pending) > 0 {
 		st.gapTo(cur, st.pending[0].off, "end-of-capture")
 	}

@@ -78,7 +78,12 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		pi.add("tcp-previous-segment-missing", Params{{"missing_bytes", start - seen}})
 		if wire == 0 {
 			st.maxEnd, st.maxTime = start, pi.Time
-			st.gapTo(pi, start, "seq")
+			if st.ackPkt == nil || start > st.ackedTo {
+				// (A hole the peer acknowledged waits for its own
+				// look-ahead: the segment may still be captured late.)
+				st.settleAckedAhead()
+				st.gapTo(pi, start, "seq")
+			}
 		}
 	}
 
@@ -100,9 +105,10 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 			dataEnd = peer.finOff
 		}
 		if dataEnd > peer.next && (!syn || cs.synSeen) && !rst {
-			if n := peer.gapTo(pi, dataEnd, "ack"); n > 0 {
-				pi.add("tcp-ack-unseen", Params{{"bytes", n}})
-			}
+			// The peer acknowledges bytes not captured (yet): a capture
+			// can show a segment after the ACK that covers it. Wait a
+			// little for it before taking the bytes as lost.
+			peer.ackedAhead(pi, dataEnd)
 		}
 		newly, ackedPkts, ackedFin = peer.ackedBy(ackOff)
 	}
@@ -175,6 +181,9 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 			st.dupAcks = 0
 		}
 		st.haveLast, st.lastAck, st.lastWin, st.lastAckPkt = true, t.Ack, t.Window, pi.Number
+	}
+	for _, r := range []Role{Client, Server} {
+		cs.streams[r].checkAckedAhead(pi)
 	}
 }
 

@@ -236,7 +236,7 @@ func TestMessagesExecute(t *testing.T) {
 		params[n] = Wire("x`<b>*_[y](z)")
 	}
 	for _, n := range []string{"isn", "mss", "ack", "window", "previous", "bytes", "captured", "length", "status", "completed_by", "original", "overlap", "count", "probe", "later_bytes", "missing_bytes", "stream_offset", "gap_bytes", "cap", "of_packet", "of_connection", "delay_us", "close_code", "step", "acked_packet", "frame", "frame_offset", "packet", "size", "wire_size", "fragments", "opcode", "payload_length", "length_bits", "header_length", "rsv", "headers", "request_packet", "acked_bytes", "first_packet", "wscale", "relay_of", "kept",
-		"record", "suites", "plaintext_length", "pending_have", "pending_length", "certificates", "key_generation"} {
+		"record", "suites", "plaintext_length", "pending_have", "pending_length", "certificates", "key_generation", "kept", "acked_first"} {
 		params[n] = int64(101)
 	}
 	for _, n := range []string{"acked_packets", "frames", "packets"} {
