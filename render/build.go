@@ -1178,9 +1178,9 @@ func (b *builder) summary() {
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
 		// In the zone of the packet lines (annotate.Options.Location,
 		// else local time, honouring TZ), named.
-		"Start": first.Format("2006-01-02 15:04:05.000000 MST"),
-		"Hex":     b.opts.Hex,
-		"Closes":  closes,
+		"Start":  first.Format("2006-01-02 15:04:05.000000 MST"),
+		"Hex":    b.opts.Hex,
+		"Closes": closes,
 	}
 	title, intro := "ui.guide.title", "ui.guide.intro"
 	if b.opts.Style == StyleClassic {
