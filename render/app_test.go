@@ -38,6 +38,7 @@ func TestSocketIOPage(t *testing.T) {
 			"The server opens the Engine.IO session `7joIyeVrYuTHDj5FAAAA` (Engine.IO v4, over polling), offers to upgrade to `websocket`, and will ping every 1,000 ms, giving up after 3,000 ms without an answer; payloads may hold up to 1,000,000 bytes.",
 			"The server pings: an Engine.IO heartbeat (since Engine.IO v4 the server pings and the client answers).",
 			"Mynick probes the new WebSocket connection (`2probe`)",
+			"This connection speaks Socket.IO by HTTP long-polling: the request target's `EIO` and `transport` parameters name it.",
 		},
 		"zh-TW": {"mynick發出事件 `say`，參數為 `\"hi, all ！\"`。", "遠端伺服器確認封包 83 的事件 `login`（ack id 0）"},
 		"zh-CN": {"mynick发出事件 `say`，参数为 `\"hi, all ！\"`。", "远程服务器确认包 83 的事件 `login`（ack id 0）"},
@@ -156,6 +157,12 @@ func TestAppMessages(t *testing.T) {
 						b.err = nil
 					}
 				}
+			}
+		}
+		for _, basis := range []string{"subprotocol", "url", "handshake", "heuristic"} {
+			if text := b.text("app.detected", map[string]any{"Protocol": Wire("STOMP"), "Basis": basis, "Sub": Wire("v12.stomp"), "Polling": false}); text == "" || b.err != nil {
+				t.Errorf("%s app.detected %s: %q %v", lang, basis, text, b.err)
+				b.err = nil
 			}
 		}
 		t.Logf("%s: %d app messages executed", lang, len(seen))
