@@ -168,3 +168,41 @@ func TestAppMessages(t *testing.T) {
 		t.Logf("%s: %d app messages executed", lang, len(seen))
 	}
 }
+
+// WebSocket pings and pongs are heartbeats too: the chromium fixture's
+// server pings ("hb", one to each tab) and the browsers' pongs go with
+// --hide-heartbeats.
+func TestHideWebSocketPings(t *testing.T) {
+	res := annotateFixture(t, "chromium-ws-deflate.pcap")
+	page, err := Build(res, Capture{}, Options{HideHeartbeats: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Build(res, Capture{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pings []int
+	for _, pi := range res.Packets {
+		for _, m := range pi.Messages {
+			if m.Opcode == 9 || m.Opcode == 10 {
+				pings = append(pings, pi.Number)
+			}
+		}
+	}
+	if len(pings) != 4 {
+		t.Fatalf("the fixture has pings and pongs in packets %v, want 4", pings)
+	}
+	shown := map[int]bool{}
+	for _, p := range page.Packets {
+		shown[p.Number] = true
+	}
+	for _, n := range pings {
+		if shown[n] {
+			t.Errorf("packet %d (ping or pong) shown", n)
+		}
+	}
+	if hidden := len(full.Packets) - len(page.Packets); hidden < 4 || hidden > 8 {
+		t.Errorf("%d packets hidden, want the 4 pings and pongs and at most their 4 ACKs", hidden)
+	}
+}
