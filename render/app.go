@@ -13,9 +13,10 @@ import (
 // (package annotate/app): the records, and the heartbeat packets that
 // --hide-heartbeats leaves out.
 type appPage struct {
-	res    *app.Result
-	hidden map[int]bool // packet numbers hidden as heartbeats
-	count  int          // heartbeat packets hidden (their ACKs not counted)
+	res       *app.Result
+	announced map[int]bool // connections whose protocol the page named
+	hidden    map[int]bool // packet numbers hidden as heartbeats
+	count     int          // heartbeat packets hidden (their ACKs not counted)
 }
 
 // appSetup explains the application protocols of the capture and, with
@@ -86,7 +87,7 @@ func (b *builder) appNote() {
 var appProtocolNames = map[string]string{
 	app.ProtoSocketIO: "Socket.IO", app.ProtoEngineIO: "Engine.IO", app.ProtoSTOMP: "STOMP", app.ProtoMQTT: "MQTT",
 	app.ProtoGraphQLTransportWS: "GraphQL over WebSocket (graphql-transport-ws)", app.ProtoGraphQLWS: "GraphQL over WebSocket (graphql-ws)",
-	app.ProtoJSONRPC: "JSON-RPC 2.0", app.ProtoSignalR: "SignalR",
+	app.ProtoJSONRPC: "JSON-RPC 2.0", app.ProtoSignalR: "SignalR", "graphql": "GraphQL over WebSocket",
 }
 
 // appRecordsOf returns the records a packet completes: those of its
@@ -106,7 +107,23 @@ func (b *builder) appRecordsOf(pi *annotate.PacketInfo) []*app.Record {
 // packet, one per record.
 func (b *builder) appText(pi *annotate.PacketInfo) []string {
 	var out []string
-	for _, r := range b.appRecordsOf(pi) {
+	recs := b.appRecordsOf(pi)
+	if len(recs) > 0 && pi.Conn != nil && !b.app.announced[pi.Conn.ID] {
+		if b.app.announced == nil {
+			b.app.announced = map[int]bool{}
+		}
+		b.app.announced[pi.Conn.ID] = true
+		if si, ok := b.app.res.Streams[pi.Conn.ID]; ok && si.Protocol != "" {
+			sub := ""
+			if u := pi.Conn.Upgrade; u != nil {
+				sub = u.Protocol
+			}
+			out = append(out, strings.TrimSpace(b.text("app.detected", map[string]any{
+				"Protocol": Wire(appProtocolNames[si.Protocol]), "Basis": si.Basis, "Sub": Wire(sub), "Polling": si.Polling,
+			})))
+		}
+	}
+	for _, r := range recs {
 		key := "app." + app.CatalogKey(r)
 		if !b.cat.Has(key) {
 			key = "app.generic"

@@ -38,6 +38,7 @@ func TestSocketIOPage(t *testing.T) {
 			"The server opens the Engine.IO session `7joIyeVrYuTHDj5FAAAA` (Engine.IO v4, over polling), offers to upgrade to `websocket`, and will ping every 1,000 ms, giving up after 3,000 ms without an answer; payloads may hold up to 1,000,000 bytes.",
 			"The server pings: an Engine.IO heartbeat (since Engine.IO v4 the server pings and the client answers).",
 			"Mynick probes the new WebSocket connection (`2probe`)",
+			"This connection speaks Socket.IO by HTTP long-polling: the request target's `EIO` and `transport` parameters name it.",
 		},
 		"zh-TW": {"mynick發出事件 `say`，參數為 `\"hi, all ！\"`。", "遠端伺服器確認封包 83 的事件 `login`（ack id 0）"},
 		"zh-CN": {"mynick发出事件 `say`，参数为 `\"hi, all ！\"`。", "远程服务器确认包 83 的事件 `login`（ack id 0）"},
@@ -158,6 +159,50 @@ func TestAppMessages(t *testing.T) {
 				}
 			}
 		}
+		for _, basis := range []string{"subprotocol", "url", "handshake", "heuristic"} {
+			if text := b.text("app.detected", map[string]any{"Protocol": Wire("STOMP"), "Basis": basis, "Sub": Wire("v12.stomp"), "Polling": false}); text == "" || b.err != nil {
+				t.Errorf("%s app.detected %s: %q %v", lang, basis, text, b.err)
+				b.err = nil
+			}
+		}
 		t.Logf("%s: %d app messages executed", lang, len(seen))
+	}
+}
+
+// WebSocket pings and pongs are heartbeats too: the chromium fixture's
+// server pings ("hb", one to each tab) and the browsers' pongs go with
+// --hide-heartbeats.
+func TestHideWebSocketPings(t *testing.T) {
+	res := annotateFixture(t, "chromium-ws-deflate.pcap")
+	page, err := Build(res, Capture{}, Options{HideHeartbeats: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Build(res, Capture{}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pings []int
+	for _, pi := range res.Packets {
+		for _, m := range pi.Messages {
+			if m.Opcode == 9 || m.Opcode == 10 {
+				pings = append(pings, pi.Number)
+			}
+		}
+	}
+	if len(pings) != 4 {
+		t.Fatalf("the fixture has pings and pongs in packets %v, want 4", pings)
+	}
+	shown := map[int]bool{}
+	for _, p := range page.Packets {
+		shown[p.Number] = true
+	}
+	for _, n := range pings {
+		if shown[n] {
+			t.Errorf("packet %d (ping or pong) shown", n)
+		}
+	}
+	if hidden := len(full.Packets) - len(page.Packets); hidden < 4 || hidden > 8 {
+		t.Errorf("%d packets hidden, want the 4 pings and pongs and at most their 4 ACKs", hidden)
 	}
 }

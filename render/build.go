@@ -662,6 +662,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 
 	b.dump(pi, p)
 	b.frameTables(pi, p)
+	b.tlsPayloads(pi, p)
 	b.payloads(pi, p)
 	return p
 }

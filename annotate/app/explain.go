@@ -126,6 +126,13 @@ func (t *Tracker) Streams() map[int]StreamInfo {
 	return out
 }
 
+// Stream returns what was recognised so far on the connection with the
+// given ID.
+func (t *Tracker) Stream(id int) (StreamInfo, bool) {
+	si, ok := t.info[id]
+	return si, ok
+}
+
 // Packet follows a packet's HTTP exchange and returns the records of the
 // HTTP body it completes, if a protocol claims the request's target. Only
 // bodies whose length Content-Length gives are read (Engine.IO's are).
@@ -148,7 +155,7 @@ func (t *Tracker) Packet(p *annotate.PacketInfo) []Record {
 		t.https[c] = hs
 	}
 	var recs []Record
-	hs.packet(p, d, func(b *httpBody) {
+	hs.packet(p, d, t.a.Claims, func(b *httpBody) {
 		r := t.a.Body(b.path, d, b.data, Loc{Message: -1, Packet: p.Number})
 		if len(r) > 0 {
 			si := t.info[c.ID]
@@ -211,7 +218,7 @@ type httpBody struct {
 const maxBody = 1 << 20
 
 // packet follows one packet; done is called with each body it completes.
-func (hs *httpState) packet(p *annotate.PacketInfo, d Dir, done func(*httpBody)) {
+func (hs *httpState) packet(p *annotate.PacketInfo, d Dir, claims func(string) bool, done func(*httpBody)) {
 	for _, e := range p.Events {
 		if e.Bool("part") {
 			continue
@@ -222,13 +229,13 @@ func (hs *httpState) packet(p *annotate.PacketInfo, d Dir, done func(*httpBody))
 			if len(hs.paths) < 64 {
 				hs.paths = append(hs.paths, path)
 			}
-			hs.body[d] = httpBody{pending: true, path: path, want: -1}
+			hs.body[d] = httpBody{pending: claims(path), path: path, want: -1}
 		case "http-response", "ws-upgrade-response":
 			var path string
 			if len(hs.paths) > 0 {
 				path, hs.paths = hs.paths[0], hs.paths[1:]
 			}
-			hs.body[d] = httpBody{pending: true, path: path, want: -1}
+			hs.body[d] = httpBody{pending: claims(path), path: path, want: -1}
 		}
 	}
 	b := &hs.body[d]

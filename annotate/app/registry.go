@@ -176,6 +176,17 @@ func (s *Stream) Decode(m Message) []Record {
 	return recs
 }
 
+// Claims reports whether a protocol reads the HTTP bodies of requests to
+// path.
+func (a *Analyzer) Claims(path string) bool {
+	for _, p := range a.protos {
+		if bp, ok := p.(BodyProtocol); ok && bp.MatchBody(path) {
+			return true
+		}
+	}
+	return false
+}
+
 // Body explains an HTTP body of a request to path (the request's own body,
 // from Client, or its response's, from Server). It returns nil when no
 // protocol claims the path.

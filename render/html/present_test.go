@@ -96,6 +96,8 @@ func TestPresenterMode(t *testing.T) {
 				st := browser.Eval[presentState](t, b, readPresentState)
 				want := order[i]
 				switch {
+				case st.Width != 1280 || st.Height != 720:
+					t.Fatalf("%s: the window is %vx%v, not a projector's 1280x720", step, st.Width, st.Height)
 				case !st.Presenting:
 					t.Fatalf("%s: not presenting", step)
 				case len(st.Current) != 1 || st.Current[0] != want:

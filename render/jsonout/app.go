@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 
+	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
 )
 
@@ -30,6 +31,24 @@ type AppLink struct {
 	Message *int   `json:"message"`
 	Packet  int    `json:"packet"`
 	Part    int    `json:"part"`
+}
+
+// ConnApp says which application protocol a connection speaks and how it
+// was recognised.
+type ConnApp struct {
+	Protocol string `json:"protocol"`
+	Basis    string `json:"basis"`
+	Polling  bool   `json:"polling"`
+}
+
+// connApp returns what the tracker recognised on a connection, nil when
+// nothing.
+func connApp(t *app.Tracker, c *annotate.Connection) *ConnApp {
+	si, ok := t.Stream(c.ID)
+	if !ok || si.Protocol == "" {
+		return nil
+	}
+	return &ConnApp{Protocol: si.Protocol, Basis: si.Basis, Polling: si.Polling}
 }
 
 // AppFields are a record's fields, written as one JSON object in the order

@@ -65,3 +65,32 @@ func TestSocketIOApp(t *testing.T) {
 		t.Errorf("the packets' app: %d open, %d CONNECT", opens, connects)
 	}
 }
+
+// Each connection says which protocol it speaks and how that was found.
+func TestConnectionApp(t *testing.T) {
+	doc, _ := render(t, annotateFile(t, "socketio-chat.pcap"), jsonout.Options{Redact: true})
+	var polling, ws int
+	for _, c := range doc.Connections {
+		if c.App == nil {
+			continue
+		}
+		if c.App.Protocol != "socket.io" || c.App.Basis != "url" {
+			t.Errorf("connection %d: %+v", c.ID, c.App)
+		}
+		if c.App.Polling {
+			polling++
+		}
+		if c.WebSocket {
+			ws++
+		}
+	}
+	if polling != 3 || ws != 2 {
+		t.Errorf("%d polling and %d WebSocket Socket.IO connections, want 3 and 2", polling, ws)
+	}
+	doc, _ = render(t, annotateFile(t, "workerman-chat.pcap"), jsonout.Options{})
+	for _, c := range doc.Connections {
+		if c.App != nil {
+			t.Errorf("workerman-chat connection %d: %+v", c.ID, c.App)
+		}
+	}
+}

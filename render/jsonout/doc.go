@@ -82,6 +82,11 @@
 //	                   log without this connection, "none": no key log), decrypted,
 //	                   client_records, server_records, decrypted_records, key_updates,
 //	                   fault (the first TLS fault, "" when none)}
+//	app                null when no application protocol was recognised, else
+//	                   {protocol ("socket.io", "stomp", "mqtt", "graphql", "jsonrpc",
+//	                   "signalr"), basis ("subprotocol", "url", "handshake" or
+//	                   "heuristic": a guess), polling (it carried Engine.IO long-polling
+//	                   bodies)}
 //
 // A packet:
 //

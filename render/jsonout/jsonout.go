@@ -68,6 +68,7 @@ type Connection struct {
 	ClientGapBytes int64    `json:"client_gap_bytes"`
 	ServerGapBytes int64    `json:"server_gap_bytes"`
 	TLS            *TLS     `json:"tls"`
+	App            *ConnApp `json:"app"`
 }
 
 // Upgrade is the HTTP upgrade of a connection.
@@ -276,6 +277,7 @@ func Build(res *annotate.Result, opts Options) *Document {
 	for _, c := range res.Connections {
 		if opts.Select == nil || conns[c.ID] {
 			d.Connections = append(d.Connections, connection(c, opts.Redact))
+			d.Connections[len(d.Connections)-1].App = connApp(t, c)
 		}
 	}
 	return d

@@ -120,6 +120,7 @@ func (s *Stream) Record(r annotate.Record) error {
 		}
 	case annotate.RecordConnection:
 		c := r.Connection
+		ca := connApp(s.app, c)
 		if sel != nil {
 			if !s.selConns[c.ID] {
 				return s.e.err
@@ -127,9 +128,9 @@ func (s *Stream) Record(r annotate.Record) error {
 			delete(s.selConns, c.ID)
 		}
 		if s.lines {
-			s.line("connection", func(e *encoder) { e.connectionMembers(c) })
+			s.line("connection", func(e *encoder) { e.connectionMembers(c, ca) })
 		} else {
-			s.conns.add(func(e *encoder) { e.connection(c) })
+			s.conns.add(func(e *encoder) { e.connection(c, ca) })
 		}
 	}
 	return s.firstErr()

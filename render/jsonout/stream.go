@@ -136,14 +136,14 @@ func (e *encoder) strings(v []string) {
 	e.close(']')
 }
 
-func (e *encoder) connection(c *annotate.Connection) {
+func (e *encoder) connection(c *annotate.Connection, ca *ConnApp) {
 	e.open('{')
-	e.connectionMembers(c)
+	e.connectionMembers(c, ca)
 	e.close('}')
 }
 
 // connectionMembers writes the members of a connection object.
-func (e *encoder) connectionMembers(c *annotate.Connection) {
+func (e *encoder) connectionMembers(c *annotate.Connection, ca *ConnApp) {
 	e.intField("id", int64(c.ID))
 	e.strField("client", c.Client.String())
 	e.strField("server", c.Server.String())
@@ -210,6 +210,8 @@ func (e *encoder) connectionMembers(c *annotate.Connection) {
 	e.intField("client_gap_bytes", c.ClientGapBytes)
 	e.intField("server_gap_bytes", c.ServerGapBytes)
 	e.tls(c)
+	e.key("app")
+	e.other(ca)
 }
 
 func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {
