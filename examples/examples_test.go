@@ -47,6 +47,7 @@ func TestPagesUpToDate(t *testing.T) {
 		{"workerman-chat.pcap", "workerman-chat", false},
 		{"demo.pcapng", "demo", false},
 		{"socketio-chat.pcap", "socketio-chat", true},
+		{"chromium-wss.pcapng", "chromium-wss", false}, // decrypted with the keys it carries
 	} {
 		res := annotateFile(t, c.capture)
 		for _, p := range pagesOf(c.name) {

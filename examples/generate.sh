@@ -10,6 +10,9 @@
 #   workerman-chat.classic.zh-TW.md
 #   socketio-chat.LANG.{md,html}     the same pages for socketio-chat.pcap (Chromium and the
 #   socketio-chat.classic.zh-TW.md   npm socket.io 4 server), with --hide-heartbeats
+#   chromium-wss.pcapng             the Chromium wss:// (TLS 1.3) fixture with the browser's key
+#                                    log embedded by editcap --inject-secrets, so it decrypts
+#                                    by itself; chromium-wss.LANG.{md,html} its pages
 #   docs-site/mkdocs/docs/workerman-chat.md, docs-site/hugo/content/workerman-chat.md
 #                                    workerman-chat.en.md, the example sites' page
 #   docs-site/hostile.pcapng         the demo's chat with messages that break
@@ -52,6 +55,8 @@ pages() {
 pages demo examples/demo.pcapng
 pages workerman-chat examples/workerman-chat.pcap
 pages socketio-chat examples/socketio-chat.pcap --hide-heartbeats
+editcap --inject-secrets tls,testdata/chromium-wss-tls13.keylog testdata/chromium-wss-tls13.pcap examples/chromium-wss.pcapng
+pages chromium-wss examples/chromium-wss.pcapng
 
 # The example documentation sites show the English page, unchanged.
 cp examples/workerman-chat.en.md examples/docs-site/mkdocs/docs/workerman-chat.md
@@ -67,4 +72,4 @@ wstrace demo --pause 50ms --lang en --names '{{< x >}},<Nick a={1}>' \
 	-w examples/docs-site/hostile.pcapng -o "$hostile/hostile.md"
 rm -rf "$hostile"
 
-ls -l examples/demo.* examples/workerman-chat.* examples/socketio-chat.*
+ls -l examples/demo.* examples/workerman-chat.* examples/socketio-chat.* examples/chromium-wss.*

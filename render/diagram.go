@@ -156,8 +156,14 @@ func (d *Diagram) SVG(title string) string {
 		}
 		if a := d.Arrows[k]; a.Band != "" {
 			y := top + svgRow*k
-			fmt.Fprintf(&b, `<g class="seq-band seq-band-%s"><rect x="0" y="%d" width="%d" height="%d"/><text x="8" y="%d">%s</text></g>`,
-				cssName(a.Section), y, width, svgRow*(end-k), y+15, html.EscapeString(cutBand(a.Band)))
+			fmt.Fprintf(&b, `<g class="seq-band seq-band-%s"><rect x="0" y="%d" width="%d" height="%d"/>`,
+				cssName(a.Section), y, width, svgRow*(end-k))
+			// The name again every few rows, so that a window on a long
+			// band still shows it.
+			for r := k; r < end; r += bandRepeat {
+				fmt.Fprintf(&b, `<text x="8" y="%d">%s</text>`, top+svgRow*r+15, html.EscapeString(cutBand(a.Band)))
+			}
+			b.WriteString(`</g>`)
 		}
 		k = end
 	}
@@ -181,6 +187,9 @@ func (d *Diagram) SVG(title string) string {
 	b.WriteString(`</svg>`)
 	return b.String()
 }
+
+// bandRepeat is how many rows apart a band's name is written.
+const bandRepeat = 5
 
 // maxBand is the longest band name, in characters, before it is cut.
 const maxBand = 18

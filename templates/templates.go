@@ -12,6 +12,11 @@
 //	                                         root element (class "wstrace")
 //	layout/document.css                      the few rules for <html> and <body>,
 //	                                         left out of an HTML fragment
+//	layout/present.css, layout/present.js    presenter mode, inlined after
+//	                                         page.css and page.js
+//	layout/live.html.tmpl, layout/live.css,  the live page of --serve (with
+//	layout/live.js                           page.css, present.css and their
+//	                                         scripts)
 //
 // `wstrace render --templates DIR` reads files with the same names under DIR
 // first: a message file there overrides single messages, a layout file

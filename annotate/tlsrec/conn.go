@@ -332,7 +332,9 @@ func (c *Conn) content(r *Record, plain []byte) {
 		}
 		r.Alert = &Alert{Level: AlertLevel(plain[0]), Description: AlertDescription(plain[1])}
 	case TypeChangeCipherSpec:
-		if c.info.Version != VersionTLS13 && !ds.protected {
+		if c.info.Version != 0 && c.info.Version != VersionTLS13 && !ds.protected {
+			// (Before a ServerHello, or after a HelloRetryRequest, a
+			// ChangeCipherSpec is TLS 1.3's compatibility record.)
 			// TLS 1.2: the direction's next records are protected
 			// with the keys just agreed.
 			ds.protected = true

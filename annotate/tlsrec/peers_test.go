@@ -158,8 +158,9 @@ func goEchoServer(t testing.TB, cfg *tls.Config) (port int) {
 
 // checkCapture decrypts the capture with the key log and compares its
 // WebSocket frames with tshark's.
-func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Version, suite string) {
+func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Version, suite string) []*tlsrec.Info {
 	t.Helper()
+	var infos []*tlsrec.Info
 	keys := readKeyLog(t, keylog)
 	var got []wsFrame
 	conns := readConns(t, pcap)
@@ -168,6 +169,7 @@ func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Ve
 	}
 	for _, c := range conns {
 		res := runConn(t, c, keys)
+		infos = append(infos, res.info)
 		if res.info.Version != version || tlsrec.SuiteName(res.info.CipherSuite) != suite {
 			t.Errorf("negotiated %v %s, want %v %s", res.info.Version, tlsrec.SuiteName(res.info.CipherSuite), version, suite)
 		}
@@ -193,6 +195,7 @@ func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Ve
 	if !slices.Equal(got, want) {
 		t.Errorf("frames differ from tshark's:\n got %v\nwant %v", got, want)
 	}
+	return infos
 }
 
 // TestGoPeers: Go's crypto/tls on both ends, TLS 1.3 and each TLS 1.2 suite.
@@ -205,18 +208,24 @@ func TestGoPeers(t *testing.T) {
 		version uint16
 		suite   uint16
 		rsa     bool
+		hrr     bool // the server wants a group the client sent no key share for
 	}{
-		{tls.VersionTLS13, tls.TLS_AES_128_GCM_SHA256, false},
-		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, false},
-		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, true},
-		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, false},
-		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, true},
-		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, false},
-		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, true},
+		{tls.VersionTLS13, tls.TLS_AES_128_GCM_SHA256, false, false},
+		{tls.VersionTLS13, tls.TLS_AES_128_GCM_SHA256, false, true},
+		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256, false, false},
+		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384, true, false},
+		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256, false, false},
+		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA, true, false},
+		{tls.VersionTLS12, tls.TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA, false, false},
+		{tls.VersionTLS12, tls.TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256, true, false},
 	}
 	for _, tc := range cases {
 		name := tlsrec.SuiteName(tc.suite)
-		t.Run(name, func(t *testing.T) {
+		sub := name
+		if tc.hrr {
+			sub += "/HelloRetryRequest"
+		}
+		t.Run(sub, func(t *testing.T) {
 			keylog := filepath.Join(t.TempDir(), "keylog")
 			kf, err := os.Create(keylog)
 			if err != nil {
@@ -231,6 +240,11 @@ func TestGoPeers(t *testing.T) {
 			if tc.version == tls.VersionTLS12 {
 				scfg.CipherSuites = []uint16{tc.suite}
 			}
+			if tc.hrr {
+				// Go's client sends key shares for X25519MLKEM768 and
+				// X25519 only: asking for P-384 takes a retry.
+				scfg.CurvePreferences = []tls.CurveID{tls.CurveP384}
+			}
 			port := goEchoServer(t, scfg)
 			pcap, stop := capturing(t, port)
 			ccfg := &tls.Config{InsecureSkipVerify: true, KeyLogWriter: kf, MinVersion: tc.version, MaxVersion: tc.version,
@@ -241,7 +255,23 @@ func TestGoPeers(t *testing.T) {
 			if tc.version == tls.VersionTLS13 {
 				v = tlsrec.VersionTLS13
 			}
-			checkCapture(t, pcap, keylog, port, v, name)
+			infos := checkCapture(t, pcap, keylog, port, v, name)
+			for _, info := range infos {
+				if info.RetryRequest != tc.hrr {
+					t.Errorf("HelloRetryRequest seen: %v, want %v", info.RetryRequest, tc.hrr)
+				}
+				if tc.hrr && tlsrec.GroupName(info.ServerHello.KeyShare) != "secp384r1" {
+					t.Errorf("key share %s after the retry", tlsrec.GroupName(info.ServerHello.KeyShare))
+				}
+				// TLS 1.2 shows the certificate to anyone; TLS 1.3 only
+				// once decrypted.
+				if len(info.Certificates) == 0 || info.Certificates[0].Subject != "CN=wstrace test" {
+					t.Errorf("certificates %+v", info.Certificates)
+				}
+				if tc.version == tls.VersionTLS12 && (info.KeyExchange == nil || info.KeyExchange.PublicLen == 0) {
+					t.Errorf("no ServerKeyExchange")
+				}
+			}
 		})
 	}
 }

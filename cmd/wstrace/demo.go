@@ -109,7 +109,7 @@ func runDemo(ctx context.Context, stop func(), stdout, stderr io.Writer, f demoF
 	var sink demo.PacketWriter = w
 	var page *liveServer
 	if f.serve.addr != "" {
-		if page, err = startLive(stderr, f.serve, f.page, "wstrace demo, "+f.iface+", "+f.addr, ""); err != nil {
+		if page, err = startLive(stderr, f.serve, f.page, "wstrace demo, "+f.iface, ""); err != nil {
 			return err
 		}
 		sink = teeWriter{w: w, live: page}

@@ -36,7 +36,7 @@ type page struct {
 // hostileClient names the client in the hostile pages, so that the
 // prose (escaped Markdown text, not code) carries what breaks generators:
 // JSX, an expression, a Hugo shortcode, HTML, a front matter line.
-const hostileClient = `export const a = 1; <b >x</b> <Nick a={1}> {props.x} {{< y >}} {{% z %}} --- ~~s~~ $m$ :smile: a|b & &amp; "q" 'q' C:\dir`
+const hostileClient = `export const a = 1; <b >x</b> <Nick a={1}> {props.x} {{< y >}} {{% z %}} --- ~~s~~ $m$ :smile: a|b & &amp; "q" 'q' C:\dir my_trace_2-x.pcap a--b... www.example.com http://e.x/y u@e.x`
 
 // pages renders the example pages (the shipped captures, guide style in
 // every language and classic style), and pages of two hostile captures:
@@ -266,6 +266,12 @@ func check(t *testing.T, site string, p page, built string, anchors bool, tabs i
 	prose = regexp.MustCompile(`(?s)<code[^>]*>.*?</code>|<script.*?</script>`).ReplaceAllString(prose, "")
 	if m := regexp.MustCompile(`.{0,40}\\[!-/:-@\[-` + "`" + `{-~].{0,40}`).FindString(text(prose)); m != "" {
 		t.Errorf("%s %s: an escape shows: %q", site, p.name, m)
+	}
+	// The hostile name's URL, domain and address must stay text. (Not in
+	// MDX: remark-gfm links URL-like text after escapes are resolved, so
+	// no escape can stop it; the link shows its own target.)
+	if m := regexp.MustCompile(`<a [^>]*href="[^"]*(example\.com|e\.x|mailto:)[^"]*"`).FindString(built); m != "" && site != "mdx" {
+		t.Errorf("%s %s: text from the wire became a link: %s", site, p.name, m)
 	}
 	return diagrams
 }

@@ -32,9 +32,10 @@ var Flags = []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-b
 // A Browser is one headless Chromium for a test, and the errors its pages
 // reported.
 type Browser struct {
-	ctx  context.Context
-	mu   sync.Mutex
-	errs []string
+	ctx           context.Context
+	width, height int
+	mu            sync.Mutex
+	errs          []string
 }
 
 // New starts Chromium for the test with a window of width by height
@@ -50,7 +51,7 @@ func New(t testing.TB, width, height int) *Browser {
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	b := &Browser{ctx: ctx}
+	b := &Browser{ctx: ctx, width: width, height: height}
 	if err := b.listen(ctx); err != nil {
 		t.Fatalf("starting %s: %v", Path, err)
 	}
@@ -91,8 +92,12 @@ func (b *Browser) listen(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, err = chromedp.Call(ctx, cdplog.Enable, cdp.Empty{})
-	return err
+	if _, err := chromedp.Call(ctx, cdplog.Enable, cdp.Empty{}); err != nil {
+		return err
+	}
+	// The page's viewport is the size asked for, whatever the window's
+	// frame takes.
+	return chromedp.Do(ctx, chromedp.EmulateViewport(int64(b.width), int64(b.height)))
 }
 
 // Context returns the context of the browser's first tab, for chromedp.Run.

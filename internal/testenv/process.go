@@ -99,6 +99,14 @@ func (p *Process) Wait(t testing.TB, limit time.Duration) int {
 	return p.cmd.ProcessState.ExitCode()
 }
 
+// Signal sends sig to the process and returns at once.
+func (p *Process) Signal(t testing.TB, sig os.Signal) {
+	t.Helper()
+	if err := p.cmd.Process.Signal(sig); err != nil {
+		t.Fatalf("signal %v: %v", sig, err)
+	}
+}
+
 // Stop sends sig to the process, waits up to 10s for it to exit and returns
 // its exit code, as Wait does.
 func (p *Process) Stop(t testing.TB, sig os.Signal) int {

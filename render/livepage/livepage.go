@@ -32,6 +32,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -43,6 +44,10 @@ import (
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
 )
+
+// recentPackets is how many packets before a packet its explanation may
+// refer to by what they are.
+const recentPackets = 128
 
 // DefaultBuffer is the default of Options.Buffer.
 const DefaultBuffer = 256
@@ -86,8 +91,10 @@ type Server struct {
 	opts  Options
 	shell []byte
 	ann   *annotate.Annotator
-	queue chan *capture.Packet
-	done  chan struct{} // closed when the queue is drained
+	// recent are the last packets explained (the explaining goroutine's).
+	recent []*annotate.PacketInfo
+	queue  chan *capture.Packet
+	done   chan struct{} // closed when the queue is drained
 
 	mu      sync.Mutex
 	events  []*event
@@ -114,6 +121,13 @@ func New(opts Options) (*Server, error) {
 	opts.Page.IDPrefix = ""
 	shell, err := makeShell(opts)
 	if err != nil {
+		return nil, err
+	}
+	lang := opts.Page.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	if opts.Page.Catalog, err = render.LoadCatalog(lang, opts.Page.Templates); err != nil {
 		return nil, err
 	}
 	s := &Server{
@@ -173,11 +187,24 @@ func (s *Server) article(p *capture.Packet) (string, error) {
 	if pi == nil {
 		return "", nil
 	}
-	res := &annotate.Result{Packets: []*annotate.PacketInfo{pi}, Frames: pi.Frames, Messages: pi.Messages}
-	if pi.Conn != nil {
-		res.Connections = []*annotate.Connection{pi.Conn}
+	// The page is built from the packets just before this one too, so that
+	// a sentence about an earlier packet (the one an ACK acknowledges, say)
+	// finds it, but shows only this one. The window keeps the work per
+	// packet bounded however long the capture runs.
+	s.recent = append(s.recent, pi)
+	if len(s.recent) > recentPackets {
+		s.recent = slices.Delete(s.recent, 0, len(s.recent)-recentPackets)
+	}
+	res := &annotate.Result{Packets: s.recent}
+	for _, q := range s.recent {
+		res.Frames = append(res.Frames, q.Frames...)
+		res.Messages = append(res.Messages, q.Messages...)
+		if c := q.Conn; c != nil && !slices.Contains(res.Connections, c) {
+			res.Connections = append(res.Connections, c)
+		}
 	}
 	opts := s.opts.Page
+	opts.First, opts.Last = pi.Number, pi.Number
 	opts.Fragment = true
 	page, err := render.Build(res, render.Capture{Name: s.opts.Source}, opts)
 	if err != nil {

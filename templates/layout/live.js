@@ -42,7 +42,14 @@
     if (!article || list.querySelector('article.packet[data-packet="' + article.getAttribute("data-packet") + '"]')) {
       return;
     }
+    // A viewer at the bottom of the page follows the capture: the new
+    // packet comes into view. One who scrolled up to read stays there.
+    var doc = document.scrollingElement || document.documentElement;
+    var follow = !root.classList.contains("presenting") && window.innerHeight + window.scrollY >= doc.scrollHeight - 160;
     list.appendChild(article);
+    if (follow) {
+      article.scrollIntoView({ block: "end" });
+    }
     n++;
     root.setAttribute("data-packets", String(n));
     if (count) {
