@@ -57,9 +57,12 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	if err := checkIDPrefix(opts.IDPrefix); err != nil {
 		return nil, err
 	}
-	cat, err := LoadCatalog(opts.Lang, opts.Templates)
-	if err != nil {
-		return nil, err
+	cat := opts.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = LoadCatalog(opts.Lang, opts.Templates); err != nil {
+			return nil, err
+		}
 	}
 	b := &builder{
 		cat:     cat,

@@ -139,6 +139,10 @@ type Options struct {
 	// GraphQL ping/pong/ka, SignalR pings (and their bare ACKs); a note says
 	// how many.
 	HideHeartbeats bool
+	// Catalog, when not nil, is the message catalog to use, loaded with
+	// LoadCatalog(Lang, Templates) once for many pages (the live page builds
+	// one for each packet); nil loads it for the page.
+	Catalog *Catalog
 	// Order lays a guide page out by connection (OrderConn, the default)
 	// or in capture order (OrderTime).
 	Order Order

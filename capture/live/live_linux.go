@@ -343,6 +343,24 @@ func (h *Handle) next1() (p *capture.Packet, closing bool, err error) {
 	return p, false, err
 }
 
+// Queued reports whether a packet the kernel delivered is waiting for Next
+// (it may yet be one a filter in user space skips).
+func (h *Handle) Queued() bool {
+	h.ringMu.Lock()
+	defer h.ringMu.Unlock()
+	if len(h.pending) > 0 || h.left > 0 {
+		return true
+	}
+	if h.ring == nil {
+		return false
+	}
+	block := h.block
+	if h.next >= 0 {
+		block = (block + 1) % ringBlocks // the current block is done
+	}
+	return atomicLoad32(h.ring[block*ringBlockSize+blockStatus:])&unix.TP_STATUS_USER != 0
+}
+
 // read returns the next packet of the ring that passes the filters. With
 // wait false it returns nil when there is none yet; with wait true it waits
 // for one, until Close.

@@ -43,3 +43,6 @@ func (h *Handle) Stats() (Stats, error) { return Stats{}, nil }
 
 // Close does nothing.
 func (h *Handle) Close() error { return nil }
+
+// Queued reports false.
+func (h *Handle) Queued() bool { return false }

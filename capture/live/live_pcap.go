@@ -219,3 +219,7 @@ func Devices() ([]Device, error) {
 	}
 	return devs, nil
 }
+
+// Queued reports whether a packet is known to wait for Next; libpcap does
+// not tell, so it reports false.
+func (h *Handle) Queued() bool { return false }

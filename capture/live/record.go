@@ -34,6 +34,9 @@ type RecordOptions struct {
 	// Linger is how long UntilClose waits after the last connection ended,
 	// for its final ACKs; 0 means 200ms.
 	Linger time.Duration
+	// Flush, if not nil, flushes w: Record calls it when no packet waits
+	// and before it returns.
+	Flush func() error
 	// OnPacket, if not nil, is called with each packet after it was written.
 	OnPacket func(*capture.Packet)
 }
@@ -43,7 +46,20 @@ type RecordOptions struct {
 // returns. It returns how many packets it wrote; packets written before an
 // error are kept, and a writer that flushes promptly (as capture.NgWriter
 // over a file does) loses none of them to an interrupt.
-func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) (int, error) {
+//
+// With opts.Flush set, Record calls it whenever the capture has caught up
+// with the packets the kernel queued, and before it returns: under a flood,
+// a buffered writer then writes packets in large batches, and otherwise each
+// as it arrives.
+func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) (n int, err error) {
+	if opts.Flush != nil {
+		defer func() {
+			if ferr := opts.Flush(); ferr != nil && err == nil {
+				err = fmt.Errorf("writing packets: %w", ferr)
+			}
+		}()
+		w = flushWhenIdle{w, opts.Flush, h}
+	}
 	var stopOnce sync.Once
 	stop := func() { stopOnce.Do(func() { h.Close() }) }
 	defer stop()
@@ -65,7 +81,6 @@ func Record(ctx context.Context, h *Handle, w PacketWriter, opts RecordOptions) 
 		linger = 200 * time.Millisecond
 	}
 	conns := connTracker{want: max(opts.Connections, 1)}
-	n := 0
 	for opts.Count == 0 || n < opts.Count {
 		p, err := h.Next()
 		if errors.Is(err, io.EOF) {
@@ -131,4 +146,22 @@ func (c *connTracker) add(p *capture.Packet) bool {
 		return false
 	}
 	return len(c.begun) >= c.want && len(c.open) == 0
+}
+
+// flushWhenIdle flushes a writer after a packet when the capture has no
+// other packet queued.
+type flushWhenIdle struct {
+	PacketWriter
+	flush func() error
+	h     *Handle
+}
+
+func (w flushWhenIdle) WritePacket(p *capture.Packet) error {
+	if err := w.PacketWriter.WritePacket(p); err != nil {
+		return err
+	}
+	if w.h.Queued() {
+		return nil
+	}
+	return w.flush()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type captureFlags struct {
 	follow     bool
 	verbose    int
 	list       bool
+	userFilter bool      // run the filter in user space only (for bench/flood.sh)
 	print      dumpFlags // tcpdump's -A, -X, -e, -t ... for printed packets
 	page       pageFlags
 	serve      serveFlags
@@ -59,6 +61,8 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
 	fl := c.Flags()
 	fl.StringVarP(&f.iface, "interface", "i", "", "capture on `IFACE` (lo, any, eth0, ..., or a number from -D)")
 	fl.BoolVarP(&f.list, "list-interfaces", "D", false, "list the interfaces a capture can use, as tcpdump -D does, and exit")
+	fl.BoolVar(&f.userFilter, "no-kernel-filter", false, "run the filter in wstrace, not in the kernel")
+	_ = fl.MarkHidden("no-kernel-filter")
 	fl.StringVarP(&f.write, "write", "w", "", "write packets to the pcapng `FILE` as they arrive")
 	fl.IntVarP(&f.count, "count", "c", 0, "stop after `N` packets")
 	fl.DurationVar(&f.duration, "duration", 0, "stop after `D` (such as 30s or 5m)")
@@ -104,7 +108,10 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		return err
 	}
 	opts := live.Options{Interface: f.iface, SnapLen: f.snapLen}
-	if expr != "" {
+	switch {
+	case expr != "" && f.userFilter:
+		opts.Filter = func(p *capture.Packet) bool { return match.MatchPacket(p, nil) }
+	case expr != "":
 		opts.Expression = match
 	}
 	var page *liveServer
@@ -169,25 +176,32 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 		}
 		defer file.Close()
 	}
+	var flush func() error
 	if file != nil {
-		ng, err := capture.NewNgWriter(file, capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
+		// Buffered: live.Record flushes whenever the capture has caught up.
+		ng, err := capture.NewNgWriter(bufio.NewWriterSize(file, 1<<16), capture.NgWriterOptions{Application: "wstrace " + buildVersion()})
 		if err != nil {
 			h.Close()
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
 		// Write the interface now, so that even a capture that keeps no
 		// packet is a file tcpdump reads.
-		if err := ng.WriteInterface(h.Interface()); err != nil {
+		err = ng.WriteInterface(h.Interface())
+		if err == nil {
+			err = ng.Flush()
+		}
+		if err != nil {
 			h.Close()
 			return fmt.Errorf("%s: %w", pcapPath, err)
 		}
+		flush = ng.Flush
 		sink = ng
 		if page != nil {
 			sink = teeWriter{w: ng, live: page}
 		}
 	}
 
-	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose}
+	rec := live.RecordOptions{Count: f.count, Duration: f.duration, UntilClose: f.untilClose, Flush: flush}
 	switch {
 	case f.follow:
 		follower, err := newFollower(stdout, f.page, f.iface)

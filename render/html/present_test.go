@@ -186,3 +186,47 @@ func TestPresenterWithoutScript(t *testing.T) {
 		t.Errorf("%d elements carry data-packet", n)
 	}
 }
+
+// TestPresenterInFragments drives presenter mode in a host page that holds
+// two traces written with --fragment and --id-prefix: the keys belong to
+// the first trace, only its packets are presented, the hash names its
+// prefixed ids, and the second trace stays as it was.
+func TestPresenterInFragments(t *testing.T) {
+	b := browser.New(t, 1280, 720)
+	res := rendertest.Annotate(t, "../../testdata/workerman-chat.pcap")
+	host := `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>host</title></head><body>
+<h1>A course page</h1>` + fragment(t, res, render.StyleGuide, "a-") + `<p>Between the traces</p>` +
+		fragment(t, res, render.StyleGuide, "b-") + `</body></html>`
+	file := filepath.Join(t.TempDir(), "host.html")
+	if err := os.WriteFile(file, []byte(host), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.Run(t, 30*time.Second, chromedp.Navigate((&url.URL{Scheme: "file", Path: file}).String()))
+	const state = `(() => {
+  const roots = [...document.querySelectorAll(".wstrace")];
+  return {presenting: roots.map(r => r.classList.contains("presenting")),
+    current: [...document.querySelectorAll('[aria-current="step"]')].map(e => e.id), hash: location.hash};
+})()`
+	type st struct {
+		Presenting []bool   `json:"presenting"`
+		Current    []string `json:"current"`
+		Hash       string   `json:"hash"`
+	}
+	b.Run(t, 10*time.Second, chromedp.KeyEvent("p"))
+	s := browser.Eval[st](t, b, state)
+	if len(s.Presenting) != 2 || !s.Presenting[0] || s.Presenting[1] {
+		t.Fatalf("p presents %v, want only the first trace", s.Presenting)
+	}
+	if len(s.Current) != 1 || s.Current[0] != "a-p1" || s.Hash != "#a-p1" {
+		t.Fatalf("presenting %v at hash %q, want a-p1", s.Current, s.Hash)
+	}
+	b.Run(t, 10*time.Second, chromedp.KeyEvent("j"), chromedp.KeyEvent("j"))
+	if s = browser.Eval[st](t, b, state); len(s.Current) != 1 || s.Current[0] != "a-p3" || s.Hash != "#a-p3" {
+		t.Errorf("after j j: %v at %q, want a-p3", s.Current, s.Hash)
+	}
+	b.Run(t, 10*time.Second, chromedp.KeyEvent(kb.Escape))
+	if s = browser.Eval[st](t, b, state); s.Presenting[0] || s.Presenting[1] || len(s.Current) != 0 {
+		t.Errorf("after Esc: %+v", s)
+	}
+	b.CheckErrors(t)
+}

@@ -123,6 +123,13 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
+	lang := opts.Page.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	if opts.Page.Catalog, err = render.LoadCatalog(lang, opts.Page.Templates); err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opts:    opts,
 		shell:   shell,
