@@ -24,6 +24,14 @@ func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
 		return nil, err
 	}
 	opts.Style = render.StyleClassic
+	// Parse the messages once, not for every packet.
+	lang := opts.Lang
+	if lang == "" {
+		lang = "en"
+	}
+	if opts.Catalog, err = render.LoadCatalog(lang, opts.Templates); err != nil {
+		return nil, err
+	}
 	return &follower{w: render.NewSafeWriter(w), ann: annotate.New(f.annotateOptions()), opts: opts, src: render.Capture{Name: name}}, nil
 }
 
