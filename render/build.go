@@ -108,6 +108,7 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	}
 	b.sections()
 	b.summary()
+	b.teach()
 	b.appNote()
 	b.diagram()
 	b.legend()
@@ -845,7 +846,15 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 			continue
 		}
 		fr := f.Frame
-		kind := fmt.Sprintf("%d/%v/%d/%v/%d", fr.Opcode, fr.Masked, fr.LengthBits, fr.RSV&4 != 0, pi.From)
+		// A table for the first frame of each kind on each connection: a
+		// new opcode, sender, length form, RSV1, a fragment, a
+		// continuation of a compressed message, a close code.
+		connID := 0
+		if fr.Conn != nil {
+			connID = fr.Conn.ID
+		}
+		inCompressed := fr.Message != nil && fr.Message.Compressed && fr.RSV&4 == 0
+		kind := fmt.Sprintf("%d/%d/%v/%d/%v/%d/%v/%v", connID, fr.Opcode, fr.Masked, fr.LengthBits, fr.RSV&4 != 0, pi.From, fr.FIN, inCompressed)
 		if b.shown[kind] {
 			continue
 		}
@@ -870,10 +879,15 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 			continue
 		}
 		fd := b.frameData(fr)
-		t := &FrameTable{Title: b.text("ui.frame.title", map[string]any{"Opcode": fd.Opcode, "From": b.roleName(pi.From), "LengthBits": fr.LengthBits, "Compressed": fd.RSV1})}
+		t := &FrameTable{Title: b.text("ui.frame.title", map[string]any{"Opcode": fd.Opcode, "From": b.roleName(pi.From), "LengthBits": fr.LengthBits,
+			"Compressed": fd.RSV1, "Fragment": !fr.FIN && fr.Opcode != 0, "InCompressed": fd.InCompressed, "Packet": pi.Number})}
 		bit := func(v byte, n uint) string { return strconv.Itoa(int(v>>n) & 1) }
 		row := func(name, bits, value, meaning, field string, raw []byte) {
-			t.Rows = append(t.Rows, FieldRow{Name: name, Bits: bits, Value: value, Meaning: meaning, Hex: hexBytes(raw), Mark: markFor(p, fields[field])})
+			mark := ""
+			if j, ok := fields[field]; ok {
+				mark = markFor(p, j)
+			}
+			t.Rows = append(t.Rows, FieldRow{Name: name, Bits: bits, Value: value, Meaning: meaning, Hex: hexBytes(raw), Mark: mark})
 		}
 		set := func(v bool) map[string]any { return map[string]any{"Set": v, "Frame": fd} }
 		row("FIN", bit(b0[0], 7), bit(b0[0], 7), b.text("field.fin", set(b0[0]&0x80 != 0)), "ws-flags-opcode", b0)
@@ -900,6 +914,16 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 		}
 		payload := bytesOf("ws-payload")
 		row("Payload data", b.text("ui.frame.payload-bits", map[string]any{"Bytes": fr.PayloadLength}), "", b.text("field.payload", map[string]any{"Frame": fd, "Here": len(payload), "Partial": uint64(len(payload)) < fr.PayloadLength}), "ws-payload", cutBytes(payload, 8))
+		if fr.Opcode == 8 && len(fr.Payload) >= 2 {
+			// The close frame's status code: the payload's first two
+			// bytes, unmasked (RFC 6455 section 5.5.1).
+			code := int(fr.Payload[0])<<8 | int(fr.Payload[1])
+			name := ""
+			if key := "close." + strconv.Itoa(code); b.cat.Has(key) {
+				name = b.plain(key)
+			}
+			row("Status code", "16 bits", strconv.Itoa(code), b.text("field.close-code", map[string]any{"Code": code, "Name": Wire(name), "Masked": fr.Masked}), "", fr.Payload[:2])
+		}
 		t.Diagram = bitDiagram(diagram)
 		p.Frames = append(p.Frames, t)
 	}

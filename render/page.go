@@ -36,6 +36,13 @@ type Page struct {
 	Packets  []*Packet
 	// Legend explains tcpdump's flags ([S], [S.], ...).
 	Legend []Fact
+	// Glossary explains the terms the page uses (Markdown inline; the
+	// definitions link the RFC sections).
+	Glossary []Fact
+	// Exercises are questions on the packets shown, with their answers.
+	Exercises []Exercise
+	// References are the RFC sections the page teaches.
+	References []Reference
 	// Notes are page-level remarks (Markdown): secrets redacted, packets
 	// left out.
 	Notes []string
@@ -197,4 +204,16 @@ type Payload struct {
 	Lang string
 	// Note says how much was cut (Markdown inline), or "".
 	Note string
+}
+
+// An Exercise is a question on the page's packets and its answer (both
+// Markdown).
+type Exercise struct {
+	Question, Answer string
+}
+
+// A Reference is an RFC section the page teaches: its title (Markdown
+// inline) and its address on www.rfc-editor.org.
+type Reference struct {
+	Title, URL string
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -324,5 +325,52 @@ func TestArithmetic(t *testing.T) {
 		if !strings.Contains(s, "RFC 9293") || !strings.Contains(s, "3.6.1") || !strings.Contains(s, "71") {
 			t.Errorf("%s: packet 72 does not say why the browser sends a RST: %s", lang, s)
 		}
+	}
+}
+
+// tables returns the packets of a page that have a field table.
+func tables(pg *Page) []int {
+	var out []int
+	for _, p := range pg.Packets {
+		if len(p.Frames) > 0 {
+			out = append(out, p.Number)
+		}
+	}
+	return out
+}
+
+// Item 11: each connection's first frame of each kind gets a field table
+// (the seed's own connection, packets 12-30, too), and so does every
+// frame that shows something new: a first fragment, a continuation, a
+// 16- or 64-bit length, a close code.
+func TestFieldTablesPerConnection(t *testing.T) {
+	pg := page(t, "workerman-chat.pcap", "en", Options{})
+	got := tables(pg)
+	for _, n := range []int{8, 9, 19, 20} { // the first client and server text frame of each connection
+		if !slices.Contains(got, n) {
+			t.Errorf("workerman: packet %d has no field table (tables on %v)", n, got)
+		}
+	}
+	pg = page(t, "chromium-ws-plain-any.pcap", "en", Options{})
+	got = tables(pg)
+	// 46: the first fragment (FIN 0) of part-one,part-two,part-three (tshark:
+	// websocket.fin 0); 48
+	// and 50: continuations; 53: a 64-bit length; 59: a 16-bit one; 62: a
+	// close code.
+	for _, n := range []int{46, 48, 50, 53, 59, 62} {
+		if !slices.Contains(got, n) {
+			t.Errorf("plain-any: packet %d has no field table (tables on %v)", n, got)
+		}
+	}
+	var code *FieldRow
+	for _, ft := range pkt(t, pg, 62).Frames {
+		for i, r := range ft.Rows {
+			if r.Name == "Status code" {
+				code = &ft.Rows[i]
+			}
+		}
+	}
+	if code == nil || code.Value != "1000" || !strings.Contains(code.Meaning, "normal closure") || code.Hex != "03 e8" {
+		t.Errorf("the close frame's status code row: %+v", code)
 	}
 }

@@ -137,21 +137,27 @@ func hash(s string) string {
 // view is what the layout sees.
 type view struct {
 	Lang, Generator string
-	TitleText       string
-	Title           template.HTML
-	Intro           []template.HTML
-	Labels          map[string]template.HTML
-	TOC             []tocEntry
-	Summary         []fact
-	Notes           []template.HTML
-	Diagram         template.HTML
-	DiagramNote     template.HTML
-	Classic         template.HTML
-	Sections        []section
-	Legend          []fact
-	CSS             template.CSS
-	Script          template.JS
-	CSP             string
+	// LangClass names a Chinese page's language as a class of the root
+	// element ("lang-zh-cn"), which the style sheet picks fonts by.
+	LangClass   string
+	TitleText   string
+	Title       template.HTML
+	Intro       []template.HTML
+	Labels      map[string]template.HTML
+	TOC         []tocEntry
+	Summary     []fact
+	Notes       []template.HTML
+	Diagram     template.HTML
+	DiagramNote template.HTML
+	Classic     template.HTML
+	Sections    []section
+	Legend      []fact
+	Glossary    []fact
+	Exercises   []exercise
+	References  []reference
+	CSS         template.CSS
+	Script      template.JS
+	CSP         string
 	// Fragment leaves out the document around the trace: no <html>,
 	// <head> or <body>, the style sheet inside the trace's root element.
 	Fragment     bool
@@ -169,6 +175,13 @@ type tocEntry struct {
 }
 
 type fact struct{ Label, Value template.HTML }
+
+type exercise struct{ Question, Answer template.HTML }
+
+type reference struct {
+	Title template.HTML
+	URL   string
+}
 
 type section struct {
 	ID    string
@@ -222,13 +235,14 @@ func newView(p *render.Page) *view {
 	P := p.IDPrefix
 	v := &view{
 		Fragment: p.Fragment, P: P,
-		Lang: p.Lang, Generator: p.Generator,
+		Lang: p.Lang, Generator: p.Generator, LangClass: langClass(p.Lang),
 		TitleText: render.PlainText(p.Title),
 		Title:     md.inline(p.Title),
 		Labels:    map[string]template.HTML{},
 	}
 	for _, k := range []string{"ui.label.contents", "ui.label.summary", "ui.label.diagram", "ui.label.legend", "ui.label.packets",
-		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top", "ui.label.present", "ui.label.present-keys"} {
+		"ui.label.field", "ui.label.bits", "ui.label.value", "ui.label.meaning", "ui.label.bytes", "ui.label.generated", "ui.label.top", "ui.label.present", "ui.label.present-keys",
+		"ui.label.glossary", "ui.label.exercises", "ui.label.answer", "ui.label.references"} {
 		v.Labels[strings.TrimPrefix(k, "ui.label.")] = md.inline(p.Label(k))
 	}
 	for _, s := range p.Intro {
@@ -266,6 +280,24 @@ func newView(p *render.Page) *view {
 		v.Legend = append(v.Legend, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
 	}
 	v.TOC = append(v.TOC, tocEntry{ID: P + "legend", Level: 2, Title: v.Labels["legend"]})
+	for _, f := range p.Glossary {
+		v.Glossary = append(v.Glossary, fact{Label: md.inline(f.Label), Value: md.inline(f.Value)})
+	}
+	if len(v.Glossary) > 0 {
+		v.TOC = append(v.TOC, tocEntry{ID: P + "glossary", Level: 2, Title: v.Labels["glossary"]})
+	}
+	for _, e := range p.Exercises {
+		v.Exercises = append(v.Exercises, exercise{Question: md.inline(e.Question), Answer: md.inline(e.Answer)})
+	}
+	if len(v.Exercises) > 0 {
+		v.TOC = append(v.TOC, tocEntry{ID: P + "exercises", Level: 2, Title: v.Labels["exercises"]})
+	}
+	for _, r := range p.References {
+		v.References = append(v.References, reference{Title: md.inline(r.Title), URL: r.URL})
+	}
+	if len(v.References) > 0 {
+		v.TOC = append(v.TOC, tocEntry{ID: P + "references", Level: 2, Title: v.Labels["references"]})
+	}
 	return v
 }
 
@@ -384,12 +416,25 @@ func (c *converter) convert(s string) string {
 	if err := c.md.Convert([]byte(s), c.bw); err != nil {
 		return template.HTMLEscapeString(s)
 	}
+	out := shortCode.ReplaceAllString(c.buf.String(), `<code class="nw">$1</code>`)
 	if c.prefix != "" {
 		// goldmark escapes '"' in text, so this is a link's attribute.
-		return strings.ReplaceAll(c.buf.String(), `href="#`, `href="#`+c.prefix)
+		return strings.ReplaceAll(out, `href="#`, `href="#`+c.prefix)
 	}
-	return c.buf.String()
+	return out
 }
+
+// langClass returns the class that picks a language's fonts, or "".
+func langClass(lang string) string {
+	if strings.HasPrefix(lang, "zh-") {
+		return "lang-" + strings.ToLower(lang)
+	}
+	return ""
+}
+
+// shortCode matches a code span short enough to keep on one line (a
+// masking key, a flag, a port): the page's CSS does not let it break.
+var shortCode = regexp.MustCompile(`<code>([^<]{1,32})</code>`)
 
 // prefixIDs puts prefix in front of every id of a fragment of HTML or SVG
 // that this package or render wrote (in which '"' never occurs in text)

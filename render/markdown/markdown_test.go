@@ -122,6 +122,9 @@ func TestSeedTutorial(t *testing.T) {
 // bytes from the wire can only be text or code: no HTML, no links, no
 // images, no emphasis, and the fixtures' <script> and ``` payloads inside
 // code blocks.
+// rfcLink matches the only links a page makes: to sections of RFCs.
+var rfcLink = regexp.MustCompile(`^https://www\.rfc-editor\.org/rfc/rfc[0-9]+#section-[0-9.]+$`)
+
 func TestWireStaysInCode(t *testing.T) {
 	for _, fx := range rendertest.Fixtures {
 		res := rendertest.Annotate(t, "../../testdata/"+fx)
@@ -140,7 +143,13 @@ func TestWireStaysInCode(t *testing.T) {
 							if !layoutEmphasis(n, src) {
 								t.Errorf("%s %s %s: emphasis inside a line", fx, style, lang)
 							}
-						case ast.KindRawHTML, ast.KindHTMLBlock, ast.KindLink, ast.KindAutoLink, ast.KindImage:
+						case ast.KindLink:
+							// The page's own links to the RFC sections it
+							// teaches; nothing from the wire becomes a link.
+							if dest := string(n.(*ast.Link).Destination); !rfcLink.MatchString(dest) {
+								t.Errorf("%s %s %s: a link to %q", fx, style, lang, dest)
+							}
+						case ast.KindRawHTML, ast.KindHTMLBlock, ast.KindAutoLink, ast.KindImage:
 							t.Errorf("%s %s %s: a %s node", fx, style, lang, n.Kind())
 						case ast.KindFencedCodeBlock, ast.KindCodeBlock:
 							lines := n.Lines()
@@ -254,5 +263,29 @@ func TestTemplatesOverride(t *testing.T) {
 	out := string(build(t, res, "x.pcap", render.Options{Style: render.StyleClassic, Templates: dir, First: 18, Last: 19}))
 	if out != "# Capturing the traffic\n18 WebSocket opening handshake\n19 Chatting\n" {
 		t.Errorf("override not applied:\n%s", out)
+	}
+}
+
+// TestTeachingAids: the glossary, at least three exercises with their
+// answers, and links to the RFC sections the page teaches, in every
+// language and style.
+func TestTeachingAids(t *testing.T) {
+	res := rendertest.Annotate(t, "../../testdata/workerman-chat.pcap")
+	for _, style := range []render.Style{render.StyleGuide, render.StyleClassic} {
+		for _, lang := range render.Languages() {
+			out := string(build(t, res, "workerman-chat.pcap", render.Options{Style: style, Lang: lang}))
+			for _, want := range []string{
+				"](https://www.rfc-editor.org/rfc/rfc6455#section-5.2)", "](https://www.rfc-editor.org/rfc/rfc6455#section-5.3)",
+				"](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2)", "](https://www.rfc-editor.org/rfc/rfc9293#section-3.4)",
+				"- `MSS`", "- `wscale`", "- `RSV1`", "- `opcode`",
+				"`T4ac8BmLRxdtfd+u5mMU2tSMafo=`", // the Accept for packet 4's key
+				"`7b 22 74 79`",                  // packet 8's first bytes, unmasked
+				"`ack 515`",
+			} {
+				if !strings.Contains(out, want) {
+					t.Errorf("%s %s: no %q", style, lang, want)
+				}
+			}
+		}
 	}
 }
