@@ -53,7 +53,7 @@ type Options struct {
 	Location *time.Location
 	// Summary, when set, replaces the tcpdump printer that writes
 	// PacketInfo.Summary.
-	Summary func(p *capture.Packet, d *decode.Packet) string
+	Summary func(p *capture.Packet) string
 	// DropDecoded leaves PacketInfo.Decoded nil once a packet is
 	// annotated, which saves about half a kilobyte a packet. Set it when
 	// nothing needs the decoded headers afterwards (a filter on them, for
@@ -126,7 +126,7 @@ type Annotator struct {
 	td       map[connKey]*tdState
 	ends     map[netip.AddrPort]int
 	servers  map[netip.AddrPort]bool
-	summary  func(p *capture.Packet, d *decode.Packet) string
+	summary  func(p *capture.Packet) string
 	relay    relayIndex
 	cause    causeIndex
 	shared   sharedData
@@ -224,7 +224,7 @@ func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 	if d.TCP != nil {
 		pi.HasTCP, pi.TCPFlags = true, d.TCP.Flags
 	}
-	pi.Summary = a.summary(p, d)
+	pi.Summary = a.summary(p)
 	a.last = pi
 	if a.emit == nil {
 		a.res.Packets = append(a.res.Packets, pi)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // Capture describes the capture a page is built from.
@@ -389,27 +390,10 @@ func (b *builder) flags(f decode.TCPFlags) string {
 	return s
 }
 
-// tcpdumpFlags returns the flags as tcpdump prints them between brackets.
-func tcpdumpFlags(f decode.TCPFlags) string {
-	var s strings.Builder
-	s.WriteByte('[')
-	for _, x := range []struct {
-		bit decode.TCPFlags
-		c   byte
-	}{{decode.FIN, 'F'}, {decode.SYN, 'S'}, {decode.RST, 'R'}, {decode.PSH, 'P'}, {decode.URG, 'U'}, {decode.ECE, 'E'}, {decode.CWR, 'W'}} {
-		if f&x.bit != 0 {
-			s.WriteByte(x.c)
-		}
-	}
-	if f&decode.ACK != 0 {
-		s.WriteByte('.')
-	}
-	if s.Len() == 1 {
-		s.WriteString("none")
-	}
-	s.WriteByte(']')
-	return s.String()
-}
+// tcpdumpFlags returns the flags as tcpdump prints them between brackets,
+// in tcpdump's order ("[S.E]"): the packet line's flags and the diagram's
+// come from the one function.
+func tcpdumpFlags(f decode.TCPFlags) string { return tcpdump.Flags(uint8(f)) }
 
 // wireParams makes an event's parameters ready for a template: strings
 // become Wire values, lists are joined, and request targets are redacted.

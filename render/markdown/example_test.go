@@ -53,4 +53,34 @@ func Example() {
 	// - `[F.]` FIN+ACK: this side has nothing more to send
 	// - `[R]` RST: aborts the connection
 	// - `[R.]` RST+ACK: aborts the connection, acknowledging what came before
+	//
+	// ## Glossary
+	//
+	// - `SYN`: the first packet of a TCP connection: it asks to open one and carries the sender's initial sequence number ([RFC 9293 section 3.5](https://www.rfc-editor.org/rfc/rfc9293#section-3.5)).
+	// - `ACK`: the acknowledgement flag; the ack number is the next byte the sender expects, so every byte before it has arrived ([RFC 9293 section 3.4](https://www.rfc-editor.org/rfc/rfc9293#section-3.4)).
+	// - `seq`: the sequence number: where a segment's first byte lies in its sender's byte stream; tcpdump prints first:last+1 and, after the handshake, numbers relative to the initial one ([RFC 9293 section 3.4](https://www.rfc-editor.org/rfc/rfc9293#section-3.4)).
+	// - `MSS`: the maximum segment size, a SYN option: the most payload bytes the sender wants in one segment ([RFC 9293 section 3.7.1](https://www.rfc-editor.org/rfc/rfc9293#section-3.7.1)).
+	// - `wscale`: the window scale option of the SYNs: once both sides send it, each side's win field counts in units of 2^wscale bytes ([RFC 7323 section 2](https://www.rfc-editor.org/rfc/rfc7323#section-2)).
+	// - `PSH`: the push flag: deliver the data to the application now, without waiting for more ([RFC 9293 section 3.9.1](https://www.rfc-editor.org/rfc/rfc9293#section-3.9.1)).
+	// - `FIN`: TCP's finish flag: the sender has no more data; each direction closes with its own FIN, which the other side acknowledges ([RFC 9293 section 3.6](https://www.rfc-editor.org/rfc/rfc9293#section-3.6)). In a WebSocket frame header, FIN is instead the bit that marks a message's last frame.
+	// - `RST`: the reset flag: the connection is aborted at once; data in flight is lost ([RFC 9293 section 3.5.2](https://www.rfc-editor.org/rfc/rfc9293#section-3.5.2)).
+	// - `Sec-WebSocket-Accept`: the server's proof that it read the handshake: base64 of the SHA-1 of Sec-WebSocket-Key followed by 258EAFA5-E914-47DA-95CA-C5AB0DC85B11 ([RFC 6455 section 4.2.2](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2)).
+	// - `opcode`: the 4 bits that say what a WebSocket frame is: 0 continuation, 1 text, 2 binary, 8 close, 9 ping, 10 pong ([RFC 6455 section 5.2](https://www.rfc-editor.org/rfc/rfc6455#section-5.2)).
+	// - `MASK`: the bit that says a frame is masked, and the 4-byte masking key: a client XORs byte i of every payload with key byte i mod 4 ([RFC 6455 section 5.3](https://www.rfc-editor.org/rfc/rfc6455#section-5.3)).
+	// - `RSV1`: the first reserved bit of a frame; with permessage-deflate it marks the first frame of a compressed message ([RFC 7692 section 6](https://www.rfc-editor.org/rfc/rfc7692#section-6)).
+	// - `close code`: the two bytes that begin a close frame's payload: 1000 normal closure, 1001 going away, ... ([RFC 6455 section 7.4](https://www.rfc-editor.org/rfc/rfc6455#section-7.4)).
+	//
+	// ## The RFC sections this page teaches
+	//
+	// - [RFC 9293 section 3.1: the TCP header](https://www.rfc-editor.org/rfc/rfc9293#section-3.1)
+	// - [RFC 9293 section 3.4: sequence numbers](https://www.rfc-editor.org/rfc/rfc9293#section-3.4)
+	// - [RFC 9293 section 3.5: establishing a connection](https://www.rfc-editor.org/rfc/rfc9293#section-3.5)
+	// - [RFC 9293 section 3.6: closing a connection](https://www.rfc-editor.org/rfc/rfc9293#section-3.6)
+	// - [RFC 6455 section 1.3: the opening handshake](https://www.rfc-editor.org/rfc/rfc6455#section-1.3)
+	// - [RFC 6455 section 4.2.2: the server's answer and Sec-WebSocket-Accept](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2)
+	// - [RFC 6455 section 5.2: the frame, field by field](https://www.rfc-editor.org/rfc/rfc6455#section-5.2)
+	// - [RFC 6455 section 5.3: masking](https://www.rfc-editor.org/rfc/rfc6455#section-5.3)
+	// - [RFC 6455 section 5.4: fragmentation](https://www.rfc-editor.org/rfc/rfc6455#section-5.4)
+	// - [RFC 6455 section 5.5: control frames (close, ping, pong)](https://www.rfc-editor.org/rfc/rfc6455#section-5.5)
+	// - [RFC 6455 section 7.4: close status codes](https://www.rfc-editor.org/rfc/rfc6455#section-7.4)
 }
