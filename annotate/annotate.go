@@ -53,7 +53,7 @@ type Options struct {
 	Location *time.Location
 	// Summary, when set, replaces the tcpdump printer that writes
 	// PacketInfo.Summary.
-	Summary func(p *capture.Packet, d *decode.Packet) string
+	Summary func(p *capture.Packet) string
 	// DropDecoded leaves PacketInfo.Decoded nil once a packet is
 	// annotated, which saves about half a kilobyte a packet. Set it when
 	// nothing needs the decoded headers afterwards (a filter on them, for
@@ -126,7 +126,7 @@ type Annotator struct {
 	td       map[connKey]*tdState
 	ends     map[netip.AddrPort]int
 	servers  map[netip.AddrPort]bool
-	summary  func(p *capture.Packet, d *decode.Packet) string
+	summary  func(p *capture.Packet) string
 	relay    relayIndex
 	cause    causeIndex
 	shared   sharedData
@@ -209,6 +209,12 @@ func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 	}
 	a.count++
 	pi := &PacketInfo{Number: p.Number, Time: p.Timestamp, Packet: p}
+	// In the zone of the Summary line: Location, else local time.
+	if a.opts.Location != nil {
+		pi.Time = pi.Time.In(a.opts.Location)
+	} else {
+		pi.Time = pi.Time.Local()
+	}
 	if pi.Number <= 0 {
 		pi.Number = a.count
 	}
@@ -224,7 +230,7 @@ func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 	if d.TCP != nil {
 		pi.HasTCP, pi.TCPFlags = true, d.TCP.Flags
 	}
-	pi.Summary = a.summary(p, d)
+	pi.Summary = a.summary(p)
 	a.last = pi
 	if a.emit == nil {
 		a.res.Packets = append(a.res.Packets, pi)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/capture/decode"
 )
 
 // checkResult checks what must hold of any annotation, whatever the input.
@@ -53,7 +52,7 @@ func annotateBytes(t *testing.T, data []byte, opts Options) *Result {
 	return res
 }
 
-func noSummary(*capture.Packet, *decode.Packet) string { return "" }
+func noSummary(*capture.Packet) string { return "" }
 
 // FuzzAnnotate feeds arbitrary bytes as a capture file through the reader
 // and the annotator: nothing may panic, and the result must hang together.

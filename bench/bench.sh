@@ -45,21 +45,34 @@ ratio() { awk -v a="$(cut -d' ' -f$3 "$out/result-$1")" -v b="$(cut -d' ' -f$3 "
 echo "wstrace dump -A / tcpdump -n -A: time x$(ratio wstrace-dump-A tcpdump-nA 1), memory x$(ratio wstrace-dump-A tcpdump-nA 2)"
 echo "wstrace dump    / tcpdump -n:    time x$(ratio wstrace-dump tcpdump-n 1), memory x$(ratio wstrace-dump tcpdump-n 2)"
 
-# The tutorial page: wstrace render against tshark's dissection of the same
-# WebSocket capture (tshark decodes port 9001 as WebSocket), on a smaller
-# file: RENDER_PACKETS packets (default 100,000). BENCH_RENDER=0 skips it.
+# Streaming: JSON, JSON lines and the HTML digest of the big capture, with
+# the same on RENDER_PACKETS packets, to show that memory does not grow with
+# the capture (targets: JSON/JSONL peak under 150 MB and within 1.5x of the
+# smaller capture's; HTML under 20 MB and 300 MB peak).
+rpackets=${RENDER_PACKETS:-100000}
+rbig="$out/big-$rpackets.pcap"
+[ -f "$rbig" ] || go run ./bench/mkcapture -in testdata/chromium-ws-deflate.pcap -n "$rpackets" -o "$rbig"
+ls -l "$rbig"
+measure render-json-big "$out/wstrace" render --format json "$big"
+measure render-jsonl-big "$out/wstrace" render --format jsonl "$big"
+measure render-html-big "$out/wstrace" render -o "$out/render-big.html" "$big"
+measure render-json "$out/wstrace" render --format json "$rbig"
+measure render-jsonl "$out/wstrace" render --format jsonl "$rbig"
+measure render-html "$out/wstrace" render -o "$out/render.html" "$rbig"
+mb() { awk -v k="$(cut -d' ' -f2 "$out/result-$1")" 'BEGIN{printf "%.0f MB", k/1024}'; }
+echo "render --format json  $packets packets: peak $(mb render-json-big), x$(ratio render-json-big render-json 2) the $rpackets-packet peak"
+echo "render --format jsonl $packets packets: peak $(mb render-jsonl-big), x$(ratio render-jsonl-big render-jsonl 2) the $rpackets-packet peak"
+echo "render -o x.html      $packets packets: $(du -m "$out/render-big.html" | cut -f1) MB page, peak $(mb render-html-big)"
+
+# The tutorial page against tshark's dissection of the same WebSocket
+# capture (tshark decodes port 9001 as WebSocket) on RENDER_PACKETS packets.
+# BENCH_RENDER=0 skips it.
 if [ "${BENCH_RENDER:-1}" = 1 ] && command -v tshark >/dev/null; then
-	rpackets=${RENDER_PACKETS:-100000}
-	rbig="$out/big-$rpackets.pcap"
-	[ -f "$rbig" ] || go run ./bench/mkcapture -in testdata/chromium-ws-deflate.pcap -n "$rpackets" -o "$rbig"
-	ls -l "$rbig"
-	measure render-json "$out/wstrace" render --format json "$rbig"
 	measure render-md "$out/wstrace" render -o "$out/render.md" "$rbig"
-	measure render-html "$out/wstrace" render -o "$out/render.html" "$rbig"
 	measure tshark-json tshark -r "$rbig" -d tcp.port==9001,websocket -T json
 	measure tshark-V tshark -r "$rbig" -d tcp.port==9001,websocket -V
 	echo "wstrace render --format json / tshark -T json: time x$(ratio render-json tshark-json 1), memory x$(ratio render-json tshark-json 2)"
+	echo "wstrace render --format jsonl / tshark -T json: time x$(ratio render-jsonl tshark-json 1), memory x$(ratio render-jsonl tshark-json 2)"
 	echo "wstrace render (Markdown)    / tshark -V:      time x$(ratio render-md tshark-V 1), memory x$(ratio render-md tshark-V 2)"
 	echo "wstrace render -o x.html     / tshark -V:      time x$(ratio render-html tshark-V 1), memory x$(ratio render-html tshark-V 2)"
-	echo "wstrace render -o x.html     / tshark -T json: time x$(ratio render-html tshark-json 1), memory x$(ratio render-html tshark-json 2)"
 fi

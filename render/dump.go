@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // A Dump is a packet's bytes laid out as tcpdump prints them after the

@@ -10,10 +10,10 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
 	"github.com/wstrace/wstrace/render/markdown"
-	"github.com/wstrace/wstrace/render/tcpdump"
 	"github.com/wstrace/wstrace/render/text"
 )
 

@@ -16,7 +16,7 @@ import (
 // Packet is a captured packet decoded down to its transport header.
 //
 // The fields documented here are the stable API other packages rely on; the
-// printer in render/tcpdump may use more.
+// printer in capture/tcpdump may use more.
 type Packet struct {
 	// LinkType is the link-layer header type the packet was decoded as.
 	LinkType capture.LinkType

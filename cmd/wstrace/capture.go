@@ -16,11 +16,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/capture/live"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 	"github.com/wstrace/wstrace/internal/outfile"
-	"github.com/wstrace/wstrace/render/tcpdump"
 )
 
 type captureFlags struct {
@@ -97,6 +96,9 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	}
 	if err := f.page.check(); err != nil {
 		return err
+	}
+	if f.serve.addr != "" && f.write == "-" {
+		return usageError{errors.New("--serve makes the full page from the packets' file at the end: give -w FILE, or leave -w out")}
 	}
 	if err := checkOutputs(f.write, f.page.output); err != nil {
 		return err
@@ -213,7 +215,7 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	case pcapPath == "":
 		printer := tcpdump.NewPrinter(stdout, f.print.printerOptions())
 		rec.OnPacket = func(p *capture.Packet) {
-			printer.Print(p, decode.Decode(p.LinkType(), p.Data, p.Length))
+			printer.Print(p)
 		}
 	}
 	n, recErr := live.Record(ctx, h, sink, rec)

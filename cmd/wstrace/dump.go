@@ -13,7 +13,7 @@ import (
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/filter"
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 type dumpFlags struct {
@@ -150,7 +150,7 @@ func runDump(stdout io.Writer, stdin io.Reader, f dumpFlags, expr string) error 
 		if expr != "" && !match.MatchPacket(pkt, decode.Decode(pkt.LinkType(), pkt.Data, pkt.Length)) {
 			continue
 		}
-		if err := printer.Print(pkt, nil); err != nil {
+		if err := printer.Print(pkt); err != nil {
 			return fmt.Errorf("writing packet %d: %w", pkt.Number, err)
 		}
 		printed++

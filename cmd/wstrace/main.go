@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -48,8 +49,19 @@ func main() {
 	if demo.IsolatedChild() {
 		os.Exit(demo.RunIsolatedChild())
 	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		// What wstrace keeps is bounded (streaming analysis, page limits,
+		// --max-retained); a soft limit keeps the garbage around it from
+		// growing when the machine is busy and the collector falls behind.
+		// A run that needs more still gets it.
+		debug.SetMemoryLimit(softMemoryLimit)
+	}
 	os.Exit(run(os.Args[1:]))
 }
+
+// softMemoryLimit is the heap size past which the garbage collector works
+// harder (GOMEMLIMIT overrides it).
+const softMemoryLimit = 96 << 20
 
 func run(args []string) int {
 	return runWith(args, os.Stdin, os.Stdout, os.Stderr)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // Fixtures are the shared captures, as file names under testdata/.

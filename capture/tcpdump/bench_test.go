@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // BenchmarkPrint prints the packets of a capture one at a time, as
@@ -38,7 +38,7 @@ func BenchmarkPrint(b *testing.B) {
 				b.SetBytes(size / int64(len(pkts)))
 				b.ReportAllocs()
 				for i := 0; b.Loop(); i++ {
-					if err := p.Print(pkts[i%len(pkts)], nil); err != nil {
+					if err := p.Print(pkts[i%len(pkts)]); err != nil {
 						b.Fatal(err)
 					}
 				}

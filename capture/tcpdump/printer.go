@@ -27,7 +27,6 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/capture/decode"
 )
 
 // TimeFormat says how the packet line starts, like tcpdump's -t options.
@@ -118,11 +117,10 @@ func NewPrinter(w io.Writer, opts Options) *Printer {
 }
 
 // Print writes everything tcpdump prints for the packet: its line, the dump
-// the options ask for, and a newline. d is unused and may be nil: tcpdump's
-// output depends on details of the raw bytes (where the capture cut them,
-// malformed lengths) that the printer reads from pkt itself; the parameter
-// lets callers pass along what they decoded.
-func (p *Printer) Print(pkt *capture.Packet, d *decode.Packet) error {
+// the options ask for, and a newline. tcpdump's output depends on details
+// of the raw bytes (where the capture cut them, malformed lengths), so the
+// printer reads everything from pkt itself.
+func (p *Printer) Print(pkt *capture.Packet) error {
 	r := p.render(pkt)
 	buf := slices.Grow(p.buf[:0], len(r.line)+1+p.dumpSize(pkt))
 	buf = append(buf, r.line...)
@@ -137,13 +135,12 @@ func (p *Printer) Print(pkt *capture.Packet, d *decode.Packet) error {
 
 // Line returns the packet's line as tcpdump prints it, without the dump and
 // the final newline. Calling Line and then Print (or Line again) for the same
-// packet prints the same line: the state advances once per packet. d is
-// unused and may be nil, as for Print.
+// packet prints the same line: the state advances once per packet.
 //
 // The line holds newlines only where tcpdump puts raw bytes in it: for an
 // Ethernet type or ICMPv6 message it cannot decode, it appends them in hex
 // (not with Hex or HexOnly, which dump the whole packet anyway).
-func (p *Printer) Line(pkt *capture.Packet, d *decode.Packet) string {
+func (p *Printer) Line(pkt *capture.Packet) string {
 	return string(p.render(pkt).line)
 }
 

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // Print a capture as `TZ=UTC tcpdump -n -A -r FILE` does.
@@ -27,7 +27,7 @@ func ExamplePrinter() {
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := p.Print(pkt, nil); err != nil {
+		if err := p.Print(pkt); err != nil {
 			log.Fatal(err)
 		}
 	}

@@ -15,8 +15,8 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 	"github.com/wstrace/wstrace/internal/testenv"
-	"github.com/wstrace/wstrace/render/tcpdump"
 )
 
 // captureFiles lists the capture files the conformance test runs tcpdump on.
@@ -252,7 +252,7 @@ func compare(t *testing.T, name, flags string, opts tcpdump.Options, pkts []*cap
 	w := 0 // next line of want
 	for i, pkt := range pkts {
 		buf.Reset()
-		if err := p.Print(pkt, nil); err != nil {
+		if err := p.Print(pkt); err != nil {
 			t.Fatal(err)
 		}
 		exact := p.Exact(pkt)
@@ -308,7 +308,7 @@ func nextPacketStart(p *tcpdump.Printer, opts tcpdump.Options, pkt *capture.Pack
 		return "\x00" // no usable prefix
 	}
 	q := tcpdump.NewPrinter(io.Discard, opts)
-	line := q.Line(pkt, nil)
+	line := q.Line(pkt)
 	ts, _, _ := strings.Cut(line, " ")
 	if opts.Time == tcpdump.TimeDate {
 		date, rest, _ := strings.Cut(line, " ")

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/render/tcpdump"
+	"github.com/wstrace/wstrace/capture/tcpdump"
 )
 
 // TestSeedLines checks the printer against the lines of the tutorial the
@@ -22,7 +22,7 @@ func TestSeedLines(t *testing.T) {
 	var buf bytes.Buffer
 	p := tcpdump.NewPrinter(&buf, tcpdump.Options{Location: time.UTC})
 	for _, pkt := range readAll(t, "../../testdata/workerman-chat.pcap") {
-		if err := p.Print(pkt, nil); err != nil {
+		if err := p.Print(pkt); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -47,14 +47,14 @@ func TestLineThenPrint(t *testing.T) {
 	p := tcpdump.NewPrinter(&plain, tcpdump.Options{Location: time.UTC})
 	q := tcpdump.NewPrinter(&mixed, tcpdump.Options{Location: time.UTC})
 	for _, pkt := range pkts {
-		if err := p.Print(pkt, nil); err != nil {
+		if err := p.Print(pkt); err != nil {
 			t.Fatal(err)
 		}
-		line := q.Line(pkt, nil)
+		line := q.Line(pkt)
 		if !q.Exact(pkt) {
 			t.Errorf("packet %d: not exact", pkt.Number)
 		}
-		if err := q.Print(pkt, nil); err != nil {
+		if err := q.Print(pkt); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.HasSuffix(mixed.String(), line+"\n") {
@@ -105,7 +105,7 @@ func TestInvalidHeader(t *testing.T) {
 	for _, tt := range tests {
 		var buf bytes.Buffer
 		p := tcpdump.NewPrinter(&buf, tcpdump.Options{Location: time.UTC, ASCII: true})
-		if err := p.Print(&tt.pkt, nil); err != nil {
+		if err := p.Print(&tt.pkt); err != nil {
 			t.Fatal(err)
 		}
 		if buf.String() != tt.want {
@@ -120,7 +120,7 @@ func TestInterfaceName(t *testing.T) {
 		Location:      time.UTC,
 		InterfaceName: func(int) (string, bool) { return "", false },
 	})
-	line := p.Line(pkts[0], nil)
+	line := p.Line(pkts[0])
 	if !strings.Contains(line, " ?     ") {
 		t.Errorf("unknown interface: %q, want the name printed as tcpdump does, \"?\" padded to 5", line)
 	}
@@ -128,7 +128,7 @@ func TestInterfaceName(t *testing.T) {
 		Location:      time.UTC,
 		InterfaceName: func(i int) (string, bool) { return "eth12345", true },
 	})
-	if line := q.Line(pkts[0], nil); !strings.Contains(line, " eth12345 ") {
+	if line := q.Line(pkts[0]); !strings.Contains(line, " eth12345 ") {
 		t.Errorf("long interface name: %q", line)
 	}
 }
@@ -148,7 +148,7 @@ func FuzzLine(f *testing.F) {
 			for _, opts := range []tcpdump.Options{{}, {ASCII: true, LinkHeader: true}, {Hex: true, AbsoluteSeq: true}} {
 				opts.InterfaceName = func(int) (string, bool) { return "x", true }
 				p := tcpdump.NewPrinter(io.Discard, opts)
-				if err := p.Print(pkt, nil); err != nil {
+				if err := p.Print(pkt); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -178,7 +178,7 @@ func TestPrintAllocs(t *testing.T) {
 			p := tcpdump.NewPrinter(io.Discard, m.opts)
 			allocs := testing.AllocsPerRun(10, func() {
 				for _, pkt := range pkts {
-					if err := p.Print(pkt, nil); err != nil {
+					if err := p.Print(pkt); err != nil {
 						t.Fatal(err)
 					}
 				}

@@ -21,6 +21,17 @@ var tcpFlagLetters = [...]struct {
 	letter byte
 }{{thFIN, 'F'}, {thSYN, 'S'}, {thRST, 'R'}, {thPSH, 'P'}, {thACK, '.'}, {thURG, 'U'}, {thECE, 'E'}, {thCWR, 'W'}}
 
+// Flags returns TCP flags (the header's flags octet) as tcpdump prints
+// them, brackets included: "[S.E]", "[P.]", "[none]". Every place that
+// shows flags the way tcpdump does calls it (or appendTCPFlags), so that
+// the order of the letters has one home.
+func Flags(f uint8) string {
+	b := make([]byte, 0, 10)
+	b = append(b, '[')
+	b = appendTCPFlags(b, f)
+	return string(append(b, ']'))
+}
+
 // appendTCPFlags appends the flags as tcpdump prints them between brackets.
 func appendTCPFlags(b []byte, f uint8) []byte {
 	if f == 0 {
