@@ -153,4 +153,3 @@ func BenchmarkStages(b *testing.B) {
 		perPacket(b, n, measure(b, func() { jsonout.WriteLines(io.Discard, res, jsonout.Options{}) }))
 	})
 }
-
