@@ -209,6 +209,12 @@ func (a *Annotator) Add(p *capture.Packet) (*PacketInfo, error) {
 	}
 	a.count++
 	pi := &PacketInfo{Number: p.Number, Time: p.Timestamp, Packet: p}
+	// In the zone of the Summary line: Location, else local time.
+	if a.opts.Location != nil {
+		pi.Time = pi.Time.In(a.opts.Location)
+	} else {
+		pi.Time = pi.Time.Local()
+	}
 	if pi.Number <= 0 {
 		pi.Number = a.count
 	}

@@ -299,7 +299,9 @@ type Header struct {
 type PacketInfo struct {
 	// Number counts packets from 1 in capture order.
 	Number int
-	Time   time.Time
+	// Time is when the packet was captured, in the zone of Summary:
+	// Options.Location, else local time.
+	Time time.Time
 	// Packet is the captured packet; Decoded its headers.
 	Packet  *capture.Packet
 	Decoded *decode.Packet

@@ -16,11 +16,13 @@
 #   narrow-user    the same filter run by wstrace in user space
 #                  (--no-kernel-filter), as before the kernel filter
 #
-# WSTRACE_OLD=path adds the cases for another wstrace binary (such as a
+# FLOOD_ARGS=-tcp floods with small TCP segments (TCP_NODELAY writes) instead
+# of UDP datagrams. WSTRACE_OLD=path adds the cases for another wstrace binary (such as a
 # build from before the TPACKET_V3 ring) under the name "old".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
+FLOOD_ARGS=${FLOOD_ARGS:-}
 runs=${2:-1}
 out=bench/out
 mkdir -p "$out"
@@ -34,7 +36,7 @@ run() {
 	local pid=$!
 	sleep 1.5 # let the capture start (tcpdump prints "listening" late)
 	local sent
-	sent=$("$out/flood" -d "${secs}s")
+	sent=$("$out/flood" -d "${secs}s" $FLOOD_ARGS)
 	sleep 0.5
 	# /usr/bin/time's child is the capture: stop it as Ctrl-C would.
 	pkill -INT -P "$pid" || true

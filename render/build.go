@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"slices"
 	"strconv"
@@ -11,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/tcpdump"
 )
@@ -19,6 +22,11 @@ import (
 type Capture struct {
 	// Name is the file name the page shows (its base name is enough).
 	Name string
+	// Err is the error that stopped the reading before the end of the
+	// capture, or nil. The page then says, in its language, that the
+	// capture ended early, where and why (a *capture.Error names the
+	// packet and byte).
+	Err error
 }
 
 // The sections of a connection's life, in order.
@@ -309,6 +317,7 @@ type frameData struct {
 }
 
 type messageData struct {
+	CapHit      bool // inflating stopped at the size cap
 	Opcode      string
 	OpcodeNum   int
 	Size        int64
@@ -485,6 +494,7 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 	*md = messageData{
 		Opcode: b.opcodeName(int(m.Opcode)), OpcodeNum: int(m.Opcode), Size: m.Size, WireSize: m.WireSize,
 		Frames: len(m.Frames), Compressed: m.Compressed, CloseCode: m.CloseCode, CloseReason: Wire(m.CloseReason), Index: m.Index,
+		CapHit: m.CapHit && m.Compressed,
 	}
 	if len(m.Frames) > 0 && m.Frames[0].Masked {
 		md.Masked = true
@@ -1178,9 +1188,11 @@ func (b *builder) summary() {
 		"Shown": len(b.selectedInfo), "Total": b.total, "Connections": len(conns),
 		"Messages": messages, "FromClient": fromClient, "FromServer": messages - fromClient,
 		"Seconds": strconv.FormatFloat(last.Sub(first).Seconds(), 'f', 3, 64),
-		"Start":   first.UTC().Format("2006-01-02 15:04:05.000000 UTC"),
-		"Hex":     b.opts.Hex,
-		"Closes":  closes,
+		// In the zone of the packet lines (annotate.Options.Location,
+		// else local time, honouring TZ), named.
+		"Start":  first.Format("2006-01-02 15:04:05.000000 MST"),
+		"Hex":    b.opts.Hex,
+		"Closes": closes,
 	}
 	title, intro := "ui.guide.title", "ui.guide.intro"
 	if b.opts.Style == StyleClassic {
@@ -1222,6 +1234,14 @@ func (b *builder) summary() {
 	fact("ui.summary.packets", b.text("ui.summary.packets-value", d))
 	fact("ui.summary.connections", strconv.Itoa(len(conns)))
 	fact("ui.summary.messages", b.text("ui.summary.messages-value", d))
+	if err := b.src.Err; err != nil {
+		args := map[string]any{"Packet": 0, "Byte": int64(0), "Cut": errors.Is(err, io.ErrUnexpectedEOF), "Detail": CodeSpan(err.Error()), "Shown": len(b.res.Packets)}
+		var ce *capture.Error
+		if errors.As(err, &ce) {
+			args["Packet"], args["Byte"] = ce.Packet, ce.Offset
+		}
+		pg.Notes = append([]string{b.text("ui.note.capture-ended", args)}, pg.Notes...)
+	}
 	pg.redactedAny = len(b.redacted) > 0
 	if !b.opts.NoRedact {
 		pg.Notes = append(pg.Notes, b.text("ui.note.redact-page", map[string]any{"Names": Wire(strings.Join(b.redacted, ", ")), "Any": len(b.redacted) > 0}))

@@ -158,10 +158,21 @@ func runConn(t testing.TB, c *tcpConn, keys *tlsrec.KeyLog) *decrypted {
 	res.info = tc.Info()
 	for d, role := range []websocket.Role{websocket.Client, websocket.Server} {
 		app := res.app[d]
-		i := bytes.Index(app, []byte("\r\n\r\n"))
+		// The frames follow the upgrade's head (a browser may first fetch
+		// the page on the same connection).
+		mark := []byte("\r\nUpgrade: websocket")
+		if d == 1 {
+			mark = []byte("HTTP/1.1 101 ")
+		}
+		u := bytes.Index(app, mark)
+		if u < 0 {
+			continue
+		}
+		i := bytes.Index(app[u:], []byte("\r\n\r\n"))
 		if i < 0 {
 			continue
 		}
+		i += u
 		fr := websocket.NewFrameReader(role)
 		fr.Feed(app[i+4:], int64(i+4))
 		fr.Flush()

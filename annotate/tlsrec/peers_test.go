@@ -167,8 +167,12 @@ func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Ve
 	if len(conns) == 0 {
 		t.Fatal("no connection captured")
 	}
+	big := 0
 	for _, c := range conns {
 		res := runConn(t, c, keys)
+		if res.info.ServerHello == nil {
+			continue // a browser's spare connection, never used
+		}
 		infos = append(infos, res.info)
 		if res.info.Version != version || tlsrec.SuiteName(res.info.CipherSuite) != suite {
 			t.Errorf("negotiated %v %s, want %v %s", res.info.Version, tlsrec.SuiteName(res.info.CipherSuite), version, suite)
@@ -183,9 +187,12 @@ func checkCapture(t *testing.T, pcap, keylog string, port int, version tlsrec.Ve
 		}
 		got = append(got, res.frames...)
 		// The server's echo of the 70000-byte message spans records.
-		if !bytes.Contains(res.app[tlsrec.FromServer], bytes.Repeat([]byte("x"), 70000)) {
-			t.Errorf("server data lacks the 70000-byte message")
+		if bytes.Contains(res.app[tlsrec.FromServer], bytes.Repeat([]byte("x"), 70000)) {
+			big++
 		}
+	}
+	if big != 1 {
+		t.Errorf("%d connections carry the 70000-byte echo, want 1", big)
 	}
 	sortFrames(got)
 	want := tsharkFrames(t, pcap, keylog, uint16(port))
@@ -297,13 +304,19 @@ func nodeWS(t testing.TB) string {
 const nodeServer = `
 const https = require('https'), fs = require('fs');
 const { WebSocketServer } = require(process.argv[2]);
-const [cert, key, keylog, minV, maxV, ciphers] = process.argv.slice(3);
+const [cert, key, keylog, minV, maxV, ciphers, page] = process.argv.slice(3);
 const opts = { cert: fs.readFileSync(cert), key: fs.readFileSync(key), minVersion: minV, maxVersion: maxV };
 if (ciphers) opts.ciphers = ciphers;
-const server = https.createServer(opts);
-server.on('keylog', line => fs.appendFileSync(keylog, line));
+const server = https.createServer(opts, (req, res) => {
+  if (page && req.url === '/') { res.writeHead(200, { 'content-type': 'text/html' }); res.end(fs.readFileSync(page)); return; }
+  res.writeHead(404); res.end();
+});
+if (keylog) server.on('keylog', line => fs.appendFileSync(keylog, line));
 const wss = new WebSocketServer({ server, perMessageDeflate: false, maxPayload: 1 << 20 });
-wss.on('connection', ws => ws.on('message', (d, bin) => ws.send(d, { binary: bin })));
+wss.on('connection', ws => {
+  ws.on('message', (d, bin) => ws.send(d, { binary: bin }));
+  ws.on('close', code => console.error('closed ' + code));
+});
 server.listen(0, '127.0.0.1', () => console.error('listening on ' + server.address().port));
 `
 
@@ -331,7 +344,7 @@ func TestNodePeers(t *testing.T) {
 		t.Run(tc.suite, func(t *testing.T) {
 			keylog := filepath.Join(t.TempDir(), "keylog")
 			p := testenv.Start(t, dir, "listening on", "node", filepath.Join(dir, "server.js"), ws,
-				filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), keylog, tc.version, tc.version, tc.ciphers)
+				filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem"), keylog, tc.version, tc.version, tc.ciphers, "")
 			var port int
 			fmt.Sscanf(p.Stderr()[strings.Index(p.Stderr(), "listening on ")+len("listening on "):], "%d", &port)
 			pcap, stop := capturing(t, port)
@@ -464,6 +477,96 @@ func TestOpenSSLPeers(t *testing.T) {
 					t.Errorf("server data %q lacks %q", res.app[tlsrec.FromServer], want)
 				}
 			}
+		})
+	}
+}
+
+// chromiumPage is what the browser runs: the test session over wss://,
+// each message sent once the echo of the one before came back.
+const chromiumPage = `<!doctype html><title>wss</title><script>
+const ws = new WebSocket('wss://' + location.host + '/');
+ws.binaryType = 'arraybuffer';
+const msgs = ['{"type":"login","name":"mynick"}', 'hi, all \uff01', new Uint8Array([0, 1, 2, 3, 255, 254, 10, 13]),
+  'x'.repeat(70000), 'y'.repeat(300)];
+let i = 0;
+function next() { if (i < msgs.length) ws.send(msgs[i++]); else ws.close(1000, 'see you'); }
+ws.onopen = next;
+ws.onmessage = next;
+</script>`
+
+// TestChromiumPeers: Chromium, with SSLKEYLOGFILE, against Node's https
+// server with the npm ws package forcing each suite Chromium offers, TLS
+// 1.3 and 1.2. Every WebSocket frame equals tshark's.
+func TestChromiumPeers(t *testing.T) {
+	testenv.NeedTool(t, "tshark")
+	testenv.NeedRoot(t)
+	chromium := testenv.NeedTool(t, "chromium")
+	ws := nodeWS(t)
+	_, certPEM, keyPEM := selfSigned(t)
+	dir := t.TempDir()
+	rsaDir := t.TempDir()
+	openssl := testenv.NeedTool(t, "openssl")
+	if out, err := exec.Command(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=wstrace test",
+		"-keyout", filepath.Join(rsaDir, "key.pem"), "-out", filepath.Join(rsaDir, "cert.pem")).CombinedOutput(); err != nil {
+		t.Fatalf("openssl req: %v\n%s", err, out)
+	}
+	for name, b := range map[string][]byte{"cert.pem": certPEM, "key.pem": keyPEM, "server.js": []byte(nodeServer), "page.html": []byte(chromiumPage)} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cases := []struct {
+		version, ciphers, suite string
+		rsa                     bool
+	}{
+		{"TLSv1.3", "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256", false},
+		{"TLSv1.3", "TLS_AES_256_GCM_SHA384", "TLS_AES_256_GCM_SHA384", false},
+		{"TLSv1.3", "TLS_CHACHA20_POLY1305_SHA256", "TLS_CHACHA20_POLY1305_SHA256", false},
+		{"TLSv1.2", "ECDHE-ECDSA-AES128-GCM-SHA256", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", false},
+		{"TLSv1.2", "ECDHE-ECDSA-AES256-GCM-SHA384", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", false},
+		{"TLSv1.2", "ECDHE-ECDSA-CHACHA20-POLY1305", "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", false},
+		{"TLSv1.2", "ECDHE-RSA-AES128-SHA", "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", true},
+		{"TLSv1.2", "ECDHE-RSA-AES256-SHA", "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA", true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.suite, func(t *testing.T) {
+			keylog := filepath.Join(t.TempDir(), "keylog")
+			certDir := dir
+			if tc.rsa {
+				certDir = rsaDir
+			}
+			ciphers := tc.ciphers
+			if tc.version == "TLSv1.3" {
+				ciphers += ":ECDHE-ECDSA-AES128-GCM-SHA256"
+			}
+			p := testenv.Start(t, dir, "listening on", "node", filepath.Join(dir, "server.js"), ws,
+				filepath.Join(certDir, "cert.pem"), filepath.Join(certDir, "key.pem"), "", tc.version, tc.version, ciphers, filepath.Join(dir, "page.html"))
+			var port int
+			fmt.Sscanf(p.Stderr()[strings.Index(p.Stderr(), "listening on ")+len("listening on "):], "%d", &port)
+			pcap, stop := capturing(t, port)
+			profile := t.TempDir()
+			os.Chmod(profile, 0o777)
+			cmd := exec.Command(chromium, "--headless=new", "--no-sandbox", "--disable-gpu", "--ignore-certificate-errors",
+				"--no-first-run", "--disable-extensions", "--disable-background-networking", "--user-data-dir="+profile,
+				fmt.Sprintf("https://127.0.0.1:%d/", port))
+			cmd.Env = append(os.Environ(), "SSLKEYLOGFILE="+keylog)
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer func() { cmd.Process.Kill(); cmd.Wait() }()
+			deadline := time.Now().Add(60 * time.Second)
+			for !strings.Contains(p.Stderr(), "closed 1000") {
+				if time.Now().After(deadline) {
+					t.Fatalf("the browser's session did not end:\n%s", p.Stderr())
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			stop()
+			v := tlsrec.VersionTLS13
+			if tc.version == "TLSv1.2" {
+				v = tlsrec.VersionTLS12
+			}
+			checkCapture(t, pcap, keylog, port, v, tc.suite)
 		})
 	}
 }

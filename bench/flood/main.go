@@ -1,10 +1,11 @@
-// Command flood sends UDP datagrams to a loopback port as fast as it can for
-// a bounded time, with a trickle of datagrams to a second port beside them,
-// for bench/flood.sh: the trickle is what a narrow capture filter keeps.
+// Command flood sends UDP datagrams (or, with -tcp, small TCP segments) to a
+// loopback port as fast as it can for a bounded time, with a trickle of UDP
+// datagrams to a second port beside them, for bench/flood.sh: the trickle is
+// what a narrow capture filter keeps.
 //
 //	go run ./bench/flood -d 5s -flood 127.0.0.1:7777 -trickle 127.0.0.1:5555
 //
-// It prints how many datagrams it sent to each port.
+// It prints how many datagrams (or TCP writes) it sent to each port.
 package main
 
 import (
@@ -24,6 +25,7 @@ func main() {
 	senders := flag.Int("senders", 2, "flooding goroutines")
 	size := flag.Int("size", 64, "payload bytes of each flood datagram")
 	rate := flag.Int("rate", 200, "trickle datagrams per second")
+	useTCP := flag.Bool("tcp", false, "flood with TCP writes of -size bytes (TCP_NODELAY) instead of UDP")
 	flag.Parse()
 	for _, a := range []string{*floodAddr, *trickleAddr} {
 		ua, err := net.ResolveUDPAddr("udp", a)
@@ -54,6 +56,32 @@ func main() {
 			}
 		}()
 	}
+	floodNet := "udp"
+	if *useTCP {
+		floodNet = "tcp"
+		l, err := net.Listen("tcp", *floodAddr)
+		if err != nil {
+			log.Fatal(err)
+		}
+		defer l.Close()
+		go func() {
+			for {
+				c, err := l.Accept()
+				if err != nil {
+					return
+				}
+				go func() {
+					defer c.Close()
+					buf := make([]byte, 1<<16)
+					for {
+						if _, err := c.Read(buf); err != nil {
+							return
+						}
+					}
+				}()
+			}
+		}()
+	}
 	deadline := time.Now().Add(*duration)
 	var flooded, trickled atomic.Int64
 	var wg sync.WaitGroup
@@ -61,7 +89,7 @@ func main() {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			c, err := net.Dial("udp", *floodAddr)
+			c, err := net.Dial(floodNet, *floodAddr)
 			if err != nil {
 				log.Fatal(err)
 			}

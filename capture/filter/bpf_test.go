@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -11,6 +12,7 @@ import (
 
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/internal/testenv"
 )
 
 // bpfExpressions are the expressions the BPF tests compile: the oracle's,
@@ -213,4 +215,105 @@ func TestBPFNotExpressible(t *testing.T) {
 			t.Errorf("%q on cooked LINUX_SLL2: %v", expr, err)
 		}
 	}
+}
+
+// libpcapProgram returns the program libpcap compiles expr to for the link
+// type of file, as tcpdump -ddd prints it, or nil when tcpdump refuses the
+// expression or the program uses what x/net/bpf's machine lacks.
+func libpcapProgram(t *testing.T, tcpdump, file, expr string) *bpf.VM {
+	t.Helper()
+	args := []string{"-r", file, "-ddd"}
+	if expr != "" {
+		args = append(args, expr)
+	}
+	out, err := exec.Command(tcpdump, args...).Output()
+	if err != nil {
+		return nil
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	var raw []bpf.RawInstruction
+	for _, line := range lines[1:] {
+		var ins bpf.RawInstruction
+		if _, err := fmt.Sscanf(line, "%d %d %d %d", &ins.Op, &ins.Jt, &ins.Jf, &ins.K); err != nil {
+			t.Fatalf("tcpdump -ddd %q: line %q: %v", expr, line, err)
+		}
+		raw = append(raw, ins)
+	}
+	prog, ok := bpf.Disassemble(raw)
+	if !ok {
+		return nil
+	}
+	vm, err := bpf.NewVM(prog)
+	if err != nil {
+		return nil
+	}
+	return vm
+}
+
+// TestBPFLikeLibpcap runs the program libpcap compiles (tcpdump -ddd) and
+// the program BPF compiles on every packet of the capture files of the link
+// types BPF compiles, both in x/net/bpf's machine, and requires the same
+// verdicts.
+func TestBPFLikeLibpcap(t *testing.T) {
+	tcpdump := testenv.NeedTool(t, "tcpdump")
+	exprs := oracleExpressions
+	if testing.Short() {
+		exprs = exprs[:12]
+	}
+	// The packets of each link type, and a file tcpdump reads with it.
+	type linkFiles struct {
+		file string
+		pkts []capturedPacket
+	}
+	byLink := map[capture.LinkType]*linkFiles{}
+	for _, name := range captureFiles(t) {
+		if strings.HasSuffix(name, ".gz") || strings.HasSuffix(name, ".pcapng") {
+			continue // pcap files only: one link type each
+		}
+		pkts := readCapture(t, name)
+		if len(pkts) == 0 || !compiled(pkts[0].p.LinkType()) {
+			continue
+		}
+		link := pkts[0].p.LinkType()
+		if byLink[link] == nil {
+			byLink[link] = &linkFiles{file: name}
+		}
+		byLink[link].pkts = append(byLink[link].pkts, pkts...)
+	}
+	var decisions, programs, skipped int
+	for link, lf := range byLink {
+		for _, expr := range exprs {
+			theirs := libpcapProgram(t, tcpdump, lf.file, expr)
+			if theirs == nil {
+				skipped++
+				continue
+			}
+			f := MustCompile(expr)
+			prog, err := f.BPF(link, BPFOptions{SnapLen: 262144})
+			if err != nil {
+				t.Fatalf("%q: %v", expr, err)
+			}
+			ours, err := bpf.NewVM(prog)
+			if err != nil {
+				t.Fatalf("%q: %v", expr, err)
+			}
+			programs++
+			for _, cp := range lf.pkts {
+				if usesLength(expr) && cp.p.Length != len(cp.p.Data) {
+					continue // libpcap's "len" is the length on the wire
+				}
+				a, _ := ours.Run(cp.p.Data)
+				b, _ := theirs.Run(cp.p.Data)
+				decisions++
+				if (a != 0) != (b != 0) {
+					t.Errorf("link %d, %q: packet % x: ours %v, libpcap's %v", link, expr, cp.p.Data, a != 0, b != 0)
+				}
+			}
+		}
+	}
+	if programs == 0 {
+		t.Fatal("no program compared")
+	}
+	t.Logf("%d verdicts of %d programs alike with libpcap's (%d link types; %d expressions libpcap refuses or x/net/bpf cannot run)",
+		decisions, programs, len(byLink), skipped)
 }

@@ -97,6 +97,9 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	if err := f.page.check(); err != nil {
 		return err
 	}
+	if f.serve.addr != "" && f.write == "-" {
+		return usageError{errors.New("--serve makes the full page from the packets' file at the end: give -w FILE, or leave -w out")}
+	}
 	if err := checkOutputs(f.write, f.page.output); err != nil {
 		return err
 	}

@@ -340,7 +340,7 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
 			return readErr
 		}
-	} else if err := writePage(bw, col, format, render.Capture{Name: filepath.Base(displayName(name))}, f, out, secrets); err != nil {
+	} else if err := writePage(bw, col, format, render.Capture{Name: filepath.Base(displayName(name)), Err: readErr}, f, out, secrets); err != nil {
 		if ctx.Err() != nil {
 			return errInterrupted
 		}

@@ -139,6 +139,10 @@ func TestServeUsage(t *testing.T) {
 	if code != exitUsage || !strings.Contains(stderr, "--serve-public") {
 		t.Errorf("--serve 0.0.0.0:0: exit %d, %q; want a usage error naming --serve-public", code, stderr)
 	}
+	_, stderr, code = runCLI(t, nil, "capture", "-i", "lo", "-w", "-", "--serve", "127.0.0.1:0")
+	if code != exitUsage || !strings.Contains(stderr, "-w FILE") {
+		t.Errorf("--serve with -w -: exit %d, %q; want a usage error", code, stderr)
+	}
 	_, stderr, _ = runCLI(t, nil, "capture", "-i", "nosuchif0", "--serve", "0.0.0.0:0", "--serve-public")
 	if !strings.Contains(stderr, "WARNING") || !strings.Contains(stderr, "captured traffic") {
 		t.Errorf("--serve-public prints no warning: %q", stderr)

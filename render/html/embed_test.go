@@ -174,7 +174,7 @@ const hostPage = `<!DOCTYPE html>
 <style>
 body { font-family: serif; color: rgb(255, 0, 0); background: rgb(0, 255, 0); }
 pre { background: rgb(0, 0, 255); font-size: 40px; border: 0; }
-h2 { font-size: 60px; border: 0; }
+h2 { font-size: 60px; border: 0; color: rgb(255, 0, 0); font-weight: 100; }
 table, th, td { border: 5px dashed rgb(255, 0, 0); }
 a { color: rgb(255, 0, 255); }
 code { background: rgb(255, 255, 0); }
@@ -199,7 +199,7 @@ var roots = document.querySelectorAll(".wstrace");
 var css = function (el, p) { return el ? getComputedStyle(el)[p] : "missing"; };
 r.roots = roots.length;
 r.tracePreBg = css(roots[0].querySelector("pre.dump"), "backgroundColor");
-r.traceH2 = css(roots[1].querySelector("section h2"), "fontSize");
+r.traceH2 = css(roots[1].querySelector("section h2"), "fontSize") + " " + css(roots[1].querySelector("section h2"), "fontWeight") + " " + css(roots[1].querySelector("section h2"), "color");
 r.traceTd = css(roots[1].querySelector("td"), "borderTopStyle");
 r.traceFont = css(roots[0], "fontFamily");
 r.hostPreBg = css(document.querySelector("pre.host"), "backgroundColor");
@@ -293,7 +293,7 @@ func TestFragmentsInChromium(t *testing.T) {
 		p := run(t, fragment(t, res, render.StyleGuide, "a-"), fragment(t, res, render.StyleGuide, "b-"))
 		want := probe{
 			Roots:      2,
-			TracePreBg: "rgb(246, 248, 250)", TraceH2: "24px", TraceTd: "solid", TraceFont: p.TraceFont,
+			TracePreBg: "rgb(246, 248, 250)", TraceH2: "24px 700 rgb(27, 31, 36)", TraceTd: "solid", TraceFont: p.TraceFont,
 			HostPreBg: "rgb(0, 0, 255)", HostH2: "60px", HostNoteBg: "rgba(0, 0, 0, 0)", HostPacketBorder: "0px",
 			HostFontSize: "16px",
 			DupIDs:       0, Links: p.Links, BadLinks: 0,
