@@ -17,7 +17,7 @@ func Devices() ([]Device, error) {
 	if err != nil {
 		return nil, err
 	}
-	devs := []Device{{Name: AnyInterface, Description: "Pseudo-device that captures on all interfaces", Flags: FlagUp | FlagRunning}}
+	devs := []Device{{Name: AnyInterface, Description: "Pseudo-device that captures on all interfaces", Flags: FlagUp | FlagRunning | StatusNA}}
 	for _, ifc := range ifs {
 		d := Device{Name: ifc.Name}
 		if ifc.Flags&net.FlagUp != 0 {

@@ -55,3 +55,28 @@ func TestDevicesLikeTcpdump(t *testing.T) {
 	}
 	t.Logf("%d devices listed as tcpdump -D lists them:\n%s", len(devs), out)
 }
+
+// TestDeviceString checks the formatting of tcpdump -D (tcpdump 4.99's
+// show_devices_and_exit) on flags this machine may not have.
+func TestDeviceString(t *testing.T) {
+	tests := []struct {
+		d    live.Device
+		want string
+	}{
+		{live.Device{Name: "eth0", Flags: live.FlagUp | live.FlagRunning | live.StatusConnected}, "eth0 [Up, Running, Connected]"},
+		{live.Device{Name: "eth1", Flags: live.FlagUp | live.StatusDisconnect}, "eth1 [Up, Disconnected]"},
+		{live.Device{Name: "tun0", Flags: live.FlagUp | live.FlagRunning}, "tun0 [Up, Running, Connection status unknown]"},
+		{live.Device{Name: "wlan0", Flags: live.FlagUp | live.FlagRunning | live.FlagWireless | live.StatusConnected}, "wlan0 [Up, Running, Wireless, Associated]"},
+		{live.Device{Name: "wlan1", Flags: live.FlagWireless | live.StatusDisconnect}, "wlan1 [Wireless, Not associated]"},
+		{live.Device{Name: "lo", Flags: live.FlagUp | live.FlagRunning | live.FlagLoopback | live.StatusNA}, "lo [Up, Running, Loopback]"},
+		{live.Device{Name: "ifb0", Flags: live.StatusNA}, "ifb0 [none]"},
+		{live.Device{Name: "any", Description: "Pseudo-device that captures on all interfaces", Flags: live.FlagUp | live.FlagRunning | live.StatusNA},
+			"any (Pseudo-device that captures on all interfaces) [Up, Running]"},
+		{live.Device{Name: `\Device\NPF_{1234}`, Description: "Intel(R) Ethernet"}, `\Device\NPF_{1234} (Intel(R) Ethernet)`},
+	}
+	for _, tc := range tests {
+		if got := tc.d.String(); got != tc.want {
+			t.Errorf("%+v: %q, want %q", tc.d, got, tc.want)
+		}
+	}
+}

@@ -185,9 +185,9 @@ func (d Device) String() string {
 	if len(words) == 0 {
 		words = append(words, "none")
 	}
-	status := map[uint32]string{StatusConnected: "Connected", StatusDisconnect: "Disconnected"}
+	status := map[uint32]string{StatusUnknown: "Connection status unknown", StatusConnected: "Connected", StatusDisconnect: "Disconnected"}
 	if d.Flags&FlagWireless != 0 {
-		status = map[uint32]string{StatusConnected: "Associated", StatusDisconnect: "Not associated"}
+		status = map[uint32]string{StatusUnknown: "Association status unknown", StatusConnected: "Associated", StatusDisconnect: "Not associated"}
 	}
 	if s := status[d.Flags&StatusMask]; s != "" {
 		words = append(words, s)
