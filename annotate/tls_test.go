@@ -272,3 +272,59 @@ func TestTLSWrongKeys(t *testing.T) {
 		}
 	}
 }
+
+// dropSource hands out a capture's packets but those numbered in drop.
+type dropSource struct {
+	src  capture.Source
+	drop map[int]bool
+}
+
+func (d *dropSource) Next() (*capture.Packet, error) {
+	for {
+		p, err := d.src.Next()
+		if err != nil || !d.drop[p.Number] {
+			return p, err
+		}
+	}
+}
+
+// TestTLSLoss loses packets that carry whole records of server data in the
+// middle of a wss:// connection: the bytes are a gap, the records after it
+// still decrypt (the sequence numbers of the lost records are skipped),
+// and every later frame equals tshark's reading of the full capture.
+func TestTLSLoss(t *testing.T) {
+	want := tsharkWSS(t, wssPcap, wssKeylog, 9443)
+	lost := map[int]bool{32: true, 40: true}
+	r, err := capture.OpenFile(wssPcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	res, err := Annotate(&dropSource{src: r, drop: lost}, Options{KeyLog: keyLog(t, wssKeylog)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wantLeft []wssFrame
+	for _, f := range want {
+		if !lost[f.packet] {
+			wantLeft = append(wantLeft, f)
+		}
+	}
+	if got := ourFrames(res); !slices.Equal(got, wantLeft) {
+		t.Errorf("frames after the loss:\n got %v\nwant %v", got, wantLeft)
+	}
+	gaps := 0
+	for _, p := range res.Packets {
+		for _, e := range p.Events {
+			if e.Kind == "tcp-gap" {
+				gaps++
+			}
+			if e.Kind == "tls-fault" {
+				t.Errorf("packet %d: %s", p.Number, e.String("fault"))
+			}
+		}
+	}
+	if gaps == 0 {
+		t.Error("no tcp-gap event for the lost packets")
+	}
+}

@@ -140,6 +140,7 @@ type builder struct {
 	packets        map[int]*annotate.PacketInfo
 	nick           map[*annotate.Connection]Wire // the names clients gave
 	tcp            *tcpFacts
+	rawExplained   bool // a note has said how -A prints tabs and newlines
 	selectedInfo   []*annotate.PacketInfo
 	redacted       []string // header and parameter names redacted anywhere
 	app            *appPage // application protocols (app.go)
@@ -791,6 +792,18 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 		p.captured = pi.Packet
 	}
 	p.Dump = NewDump(data, b.opts.Hex, b.opts.maxBytes())
+	// tcpdump -A prints the bytes 0x0a and 0x09 as they are, even in the
+	// headers, where they break a line or open a gap: say so once.
+	if !b.opts.Hex && !b.rawExplained {
+		head := data
+		if at := pi.PayloadOffset - linkLen; at >= 0 && at <= len(data) {
+			head = data[:at]
+		}
+		if i := bytes.IndexAny(head, "\n\t"); i >= 0 {
+			b.rawExplained = true
+			p.Notes = append(p.Notes, b.text("ui.note.raw-bytes", map[string]any{"Tab": head[i] == '\t', "Offset": i}))
+		}
+	}
 	if p.Dump.Omitted > 0 {
 		p.Notes = append(p.Notes, b.text("ui.note.cut", map[string]any{"Shown": p.Dump.Shown, "More": p.Dump.Omitted, "Max": b.opts.maxBytes()}))
 	}

@@ -3,6 +3,7 @@ package render
 import (
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
@@ -69,6 +70,25 @@ func (p *Page) Label(key string) string {
 		return s
 	}
 	return key
+}
+
+// SentenceSep returns what goes between two sentences of a paragraph: a
+// space, but nothing in Chinese, where a full stop (。) ends a sentence
+// without one.
+func (p *Page) SentenceSep() string {
+	if strings.HasPrefix(p.Lang, "zh") {
+		return ""
+	}
+	return " "
+}
+
+// Colon returns the colon that follows a label: full-width (：) in
+// Chinese.
+func (p *Page) Colon() string {
+	if strings.HasPrefix(p.Lang, "zh") {
+		return "："
+	}
+	return ":"
 }
 
 // Layout returns the file system the page's layouts come from: the

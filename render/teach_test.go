@@ -374,3 +374,53 @@ func TestFieldTablesPerConnection(t *testing.T) {
 		t.Errorf("the close frame's status code row: %+v", code)
 	}
 }
+
+// Item 13: the language. Chinese pages put 、 between listed numbers, use
+// full-width colons and no half-width space after 。; zh-TW says 承載
+// rather than 裝著 and 傳送/送出 in the new prose; zh-CN says 这个数据包携带了
+// and 使用掩码键…进行掩码处理; English lists read "packets 9, 10, 11 and 24".
+func TestLanguage(t *testing.T) {
+	for _, lang := range Languages() {
+		pg := page(t, "workerman-chat.pcap", lang, Options{})
+		var all strings.Builder
+		for _, p := range pg.Packets {
+			all.WriteString(says(p) + "\n")
+		}
+		all.WriteString(strings.Join(pg.Intro, "\n"))
+		s := all.String()
+		ack := says(pkt(t, pg, 25))
+		switch lang {
+		case "en":
+			if !strings.Contains(ack, "packets 9, 10, 11 and 24") {
+				t.Errorf("en: packet 25: %s", ack)
+			}
+		case "zh-TW", "zh-CN":
+			if !strings.Contains(ack, "9、10、11 和 24") {
+				t.Errorf("%s: packet 25 does not list with 、: %s", lang, ack)
+			}
+			if strings.Contains(s, "。 ") {
+				t.Errorf("%s: a half-width space after 。", lang)
+			}
+		}
+		if lang == "zh-TW" && (strings.Contains(s, "裝著") || !strings.Contains(s, "承載")) {
+			t.Errorf("zh-TW: 裝著 rather than 承載")
+		}
+		if lang == "zh-CN" {
+			if strings.Contains(s, "这个包装着") || !strings.Contains(s, "这个帧携带了") || !strings.Contains(s, "使用掩码键") || !strings.Contains(s, "进行掩码处理") {
+				t.Errorf("zh-CN: wording")
+			}
+		}
+	}
+	// The new prose of zh-TW never says 發送.
+	c, err := LoadCatalog("zh-TW", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range c.Keys() {
+		for _, prefix := range []string{"story.", "arith.", "ex.", "gloss.", "ui.step", "ui.frame.title", "field.close-code"} {
+			if strings.HasPrefix(k, prefix) && strings.Contains(c.src[k], "發送") {
+				t.Errorf("zh-TW %s says 發送", k)
+			}
+		}
+	}
+}

@@ -546,14 +546,17 @@ func (s *markSet) at(marks []render.Mark, i int) string {
 // each packet's line and dump after an anchor.
 func classic(packets []*render.Packet, prefix string) template.HTML {
 	var b strings.Builder
+	endsBlank := false // the last dump ends with a blank line (an HTTP head's)
 	for i, p := range packets {
-		if i > 0 {
+		if i > 0 && !endsBlank {
 			b.WriteByte('\n')
 		}
+		dump := p.Dump.String()
+		endsBlank = strings.HasSuffix(dump, "\n\n")
 		b.WriteString(`<span class="pk" id="` + template.HTMLEscapeString(prefix+p.ID) + `">`)
 		b.WriteString(`<span class="cm">` + template.HTMLEscapeString(p.Comment()) + `</span>`)
 		b.WriteString(`<span class="tline">` + template.HTMLEscapeString(p.Line) + "</span>\n")
-		b.WriteString(escapeDump(p.Dump.String()))
+		b.WriteString(escapeDump(dump))
 		b.WriteString(`</span>`)
 	}
 	return template.HTML(b.String())

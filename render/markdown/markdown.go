@@ -106,11 +106,12 @@ func Columns(rows [][]string) string {
 }
 
 // Classic returns the classic code block's content: each packet's comment,
-// line and dump, a blank line between packets.
+// line and dump, a blank line between packets (none after a dump that
+// ends with blank lines already, such as an HTTP head's).
 func Classic(packets []*render.Packet) string {
 	var b strings.Builder
 	for i, p := range packets {
-		if i > 0 {
+		if i > 0 && !strings.HasSuffix(b.String(), "\n\n") {
 			b.WriteByte('\n')
 		}
 		b.WriteString(p.Comment())

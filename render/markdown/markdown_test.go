@@ -274,6 +274,9 @@ func TestTeachingAids(t *testing.T) {
 	for _, style := range []render.Style{render.StyleGuide, render.StyleClassic} {
 		for _, lang := range render.Languages() {
 			out := string(build(t, res, "workerman-chat.pcap", render.Options{Style: style, Lang: lang}))
+			if colon := map[string]string{"en": "- **Capture:** ", "zh-TW": "- **擷取檔：** ", "zh-CN": "- **抓包文件：** "}[lang]; style == render.StyleGuide && !strings.Contains(out, colon) {
+				t.Errorf("%s %s: no %q", style, lang, colon)
+			}
 			for _, want := range []string{
 				"](https://www.rfc-editor.org/rfc/rfc6455#section-5.2)", "](https://www.rfc-editor.org/rfc/rfc6455#section-5.3)",
 				"](https://www.rfc-editor.org/rfc/rfc6455#section-4.2.2)", "](https://www.rfc-editor.org/rfc/rfc9293#section-3.4)",
@@ -285,6 +288,24 @@ func TestTeachingAids(t *testing.T) {
 				if !strings.Contains(out, want) {
 					t.Errorf("%s %s: no %q", style, lang, want)
 				}
+			}
+		}
+	}
+}
+
+// TestLayoutDetails: no three blank lines after an HTTP head (tcpdump's
+// own two are enough), and the raw newline and tab bytes of -A dumps are
+// explained once per page.
+func TestLayoutDetails(t *testing.T) {
+	res := rendertest.Annotate(t, "../../testdata/workerman-chat.pcap")
+	for _, style := range []render.Style{render.StyleGuide, render.StyleClassic} {
+		for _, lang := range render.Languages() {
+			out := string(build(t, res, "workerman-chat.pcap", render.Options{Style: style, Lang: lang}))
+			if strings.Contains(out, "\n\n\n\n") {
+				t.Errorf("%s %s: three blank lines", style, lang)
+			}
+			if n := strings.Count(out, "0x0a"); lang == "en" && n != 3 { // one note: "is 0x0a", "0x0a (newline)", "before a 0x0a"
+				t.Errorf("%s %s: the raw bytes of -A dumps are explained %d times", style, lang, n/3)
 			}
 		}
 	}

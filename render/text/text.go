@@ -112,13 +112,16 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 			t.para(n, "", magenta)
 		}
 		t.line("")
+		endsBlank := false // the last dump ends with a blank line (an HTTP head's)
 		for i, pk := range p.Packets {
-			if i > 0 {
+			if i > 0 && !endsBlank {
 				t.line("")
 			}
 			t.block(pk.Comment(), "", green)
 			t.block(pk.Line, "", bold)
-			t.block(pk.Dump.String(), "", "")
+			dump := pk.Dump.String()
+			endsBlank = strings.HasSuffix(dump, "\n\n")
+			t.block(dump, "", "")
 		}
 	} else {
 		t.guide(p)
