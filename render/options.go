@@ -125,6 +125,10 @@ type Options struct {
 	Conn int
 	// First and Last, when not 0, keep only packets numbered First..Last.
 	First, Last int
+	// EarlierShown says that the packets before First are on the page
+	// already, so that sentences do not call them "not shown on this page"
+	// (the live page builds each packet alone and adds it to those before).
+	EarlierShown bool
 	// Filter, when not nil, keeps only the packets it accepts (the CLI's
 	// filter expression, as in `wstrace dump`).
 	Filter func(*annotate.PacketInfo) bool

@@ -148,7 +148,7 @@ func (b *builder) shownPacket(n int) bool {
 	}
 	o := b.opts
 	switch {
-	case o.First > 0 && n < o.First, o.Last > 0 && n > o.Last:
+	case o.First > 0 && n < o.First && !o.EarlierShown, o.Last > 0 && n > o.Last:
 		return false
 	case o.Conn > 0 && (pi.Conn == nil || pi.Conn.ID != o.Conn):
 		return false

@@ -204,7 +204,7 @@ func (s *Server) article(p *capture.Packet) (string, error) {
 		}
 	}
 	opts := s.opts.Page
-	opts.First, opts.Last = pi.Number, pi.Number
+	opts.First, opts.Last, opts.EarlierShown = pi.Number, pi.Number, true
 	opts.Fragment = true
 	page, err := render.Build(res, render.Capture{Name: s.opts.Source}, opts)
 	if err != nil {

@@ -53,7 +53,9 @@
     n++;
     root.setAttribute("data-packets", String(n));
     if (count) {
-      count.textContent = (texts.count || "") + " " + n;
+      // No space after a full-width colon (Chinese), one after ":".
+      var label = texts.count || "";
+      count.textContent = label + (/[\u3000-\u303f\uff00-\uffef]$/.test(label) ? "" : " ") + n;
     }
     say("live");
     if (cut) {
