@@ -92,3 +92,27 @@ func TestSummaryTimeZone(t *testing.T) {
 		})
 	}
 }
+
+// TestOneByte checks that English pages count one byte in the singular,
+// on a capture whose Socket.IO messages include one of 1 byte, and that no
+// English message writes a counted "bytes" without choosing the plural.
+func TestOneByte(t *testing.T) {
+	in := filepath.Join("..", "..", "testdata", "socketio-chat.pcap")
+	out, stderr, code := runCLI(t, nil, "render", "--lang", "en", "--hide-heartbeats", in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	if !strings.Contains(out, "message of 1 byte (packet") {
+		t.Error(`the page does not say "message of 1 byte"`)
+	}
+	if m := regexp.MustCompile(`(^|[^\d,.])1 bytes`).FindString(out); m != "" {
+		t.Errorf("the page says %q", m)
+	}
+	catalog, err := os.ReadFile(filepath.Join("..", "..", "templates", "messages", "en.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`\{\{num [^}]*\}\} bytes`).FindString(string(catalog)); m != "" {
+		t.Errorf("en.txt counts bytes without plural: %s", m)
+	}
+}
