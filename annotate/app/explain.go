@@ -133,6 +133,18 @@ func (t *Tracker) Stream(id int) (StreamInfo, bool) {
 	return si, ok
 }
 
+// Forget drops what the tracker holds for a connection that has ended (a
+// streaming annotator's RecordConnection), so that its memory does not grow
+// with the number of connections. Engine.IO sessions, which outlive
+// connections, are kept.
+func (t *Tracker) Forget(c *annotate.Connection) {
+	delete(t.streams, c)
+	delete(t.https, c)
+	if c != nil {
+		delete(t.info, c.ID)
+	}
+}
+
 // Packet follows a packet's HTTP exchange and returns the records of the
 // HTTP body it completes, if a protocol claims the request's target. Only
 // bodies whose length Content-Length gives are read (Engine.IO's are).

@@ -121,6 +121,7 @@ func (s *Stream) Record(r annotate.Record) error {
 	case annotate.RecordConnection:
 		c := r.Connection
 		ca := connApp(s.app, c)
+		s.app.Forget(c) // its last record: messages and packets come before it
 		if sel != nil {
 			if !s.selConns[c.ID] {
 				return s.e.err
