@@ -106,6 +106,9 @@ func runCapture(ctx context.Context, stop func(), stdout, stderr io.Writer, f ca
 	if f.write == "-" && f.follow {
 		return usageError{errors.New("-w - and --follow would both write to standard output: give -w FILE")}
 	}
+	if f.page.keylog != "" && (f.write == "-" || f.write == "" && (f.page.output == "" || f.page.output == "-")) {
+		return usageError{errors.New("--keylog embeds the keys in the pcapng file the capture writes: give -w FILE or -o PAGE")}
+	}
 	if err := f.checkPrinting(); err != nil {
 		return err
 	}
