@@ -192,8 +192,8 @@ func TestBadInputErrors(t *testing.T) {
 		if err := os.WriteFile(path, c.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		for _, cmd := range []string{"dump", "render"} {
-			_, stderr, code := runCLI(t, nil, cmd, path)
+		for _, cmd := range []string{"dump", "render", "render --format json", "render --format jsonl"} {
+			_, stderr, code := runCLI(t, nil, append(strings.Fields(cmd), path)...)
 			if code != exitError || !strings.Contains(stderr, c.want) {
 				t.Errorf("%s %s: exit %d, %q; want exit 1 with %q", cmd, c.name, code, stderr, c.want)
 			}

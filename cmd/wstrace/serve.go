@@ -96,6 +96,9 @@ func (l *liveServer) finish(ctx context.Context, stderr io.Writer, pcapPath stri
 	}
 	st := l.page.Stats()
 	fmt.Fprintf(stderr, "wstrace: the capture ended; %d packets explained live, %d viewers cut off for falling behind\n", st.Packets, st.Cut)
+	if st.Skipped > 0 {
+		fmt.Fprintf(stderr, "wstrace: %d packets came faster than the live page could explain them and are only on the full page\n", st.Skipped)
+	}
 	fmt.Fprintf(stderr, "wstrace: the full page stays at %s; Ctrl-C to stop serving\n", l.url)
 	<-ctx.Done()
 	shut, cancel := context.WithTimeout(context.Background(), 2*time.Second)

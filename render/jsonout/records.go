@@ -301,6 +301,12 @@ type ReadError struct {
 }
 
 func (e *ReadError) Error() string {
+	// A capture error names its file, packet and byte already; an
+	// Interface Description Block is no packet to number.
+	var ce *capture.Error
+	if errors.As(e.Err, &ce) {
+		return e.Err.Error()
+	}
 	return fmt.Sprintf("annotate: reading packet %d: %v", e.Packet, e.Err)
 }
 

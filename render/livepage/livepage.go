@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
@@ -71,7 +72,14 @@ type Options struct {
 	// Retry is how long a browser waits before it reconnects; 0 means 2
 	// seconds.
 	Retry time.Duration
+	// Queue is how many packets wait to be explained at most; 0 means
+	// 65536. Add leaves packets off the live page beyond that, so that the
+	// capture never waits for the page.
+	Queue int
 }
+
+// maxQueueBytes is the most packet data waiting to be explained.
+const maxQueueBytes = 64 << 20
 
 // An event is one Server-Sent Event; its id is its place in the log,
 // from 1.
@@ -94,7 +102,10 @@ type Server struct {
 	// recent are the last packets explained (the explaining goroutine's).
 	recent []*annotate.PacketInfo
 	queue  chan *capture.Packet
-	done   chan struct{} // closed when the queue is drained
+	// queued counts the bytes waiting in queue; skipped the packets Add
+	// left off the page.
+	queued, skipped atomic.Int64
+	done            chan struct{} // closed when the queue is drained
 
 	mu      sync.Mutex
 	events  []*event
@@ -116,6 +127,9 @@ func New(opts Options) (*Server, error) {
 	if opts.Retry <= 0 {
 		opts.Retry = 2 * time.Second
 	}
+	if opts.Queue <= 0 {
+		opts.Queue = 1 << 16
+	}
 	opts.Page.Style = render.StyleGuide
 	opts.Page.Fragment = false
 	opts.Page.IDPrefix = ""
@@ -134,7 +148,7 @@ func New(opts Options) (*Server, error) {
 		opts:    opts,
 		shell:   shell,
 		ann:     annotate.New(opts.Annotate),
-		queue:   make(chan *capture.Packet, 1024),
+		queue:   make(chan *capture.Packet, opts.Queue),
 		done:    make(chan struct{}),
 		viewers: map[*viewer]struct{}{},
 	}
@@ -143,12 +157,24 @@ func New(opts Options) (*Server, error) {
 }
 
 // Add explains a packet on the page. The packet is explained by another
-// goroutine, in the order of the calls to Add; Add waits only when a
-// thousand packets are waiting already. Its data is copied.
+// goroutine, in the order of the calls to Add; its data is copied. Add
+// never waits: when Options.Queue packets or 64 MiB wait already, the
+// packet is left off the live page (Stats.Skipped counts it; the full page
+// at the end has it).
 func (s *Server) Add(p *capture.Packet) {
+	n := int64(len(p.Data))
+	if s.queued.Load()+n > maxQueueBytes {
+		s.skipped.Add(1)
+		return
+	}
 	c := *p
 	c.Data = bytes.Clone(p.Data)
-	s.queue <- &c
+	select {
+	case s.queue <- &c:
+		s.queued.Add(n)
+	default:
+		s.skipped.Add(1)
+	}
 }
 
 // WritePacket adds the packet (see Add), so that a Server can take the
@@ -162,6 +188,7 @@ func (s *Server) WritePacket(p *capture.Packet) error {
 func (s *Server) explain() {
 	defer close(s.done)
 	for p := range s.queue {
+		s.queued.Add(-int64(len(p.Data)))
 		article, err := s.article(p)
 		if err != nil {
 			s.mu.Lock()
@@ -266,6 +293,9 @@ func (s *Server) Finish(page []byte) {
 // the viewers cut off for falling behind.
 type Stats struct {
 	Packets, Viewers, Cut int
+	// Skipped counts the packets left off the live page because too many
+	// waited to be explained.
+	Skipped int
 	// Errors are the packets that could not be explained.
 	Errors []error
 }
@@ -278,7 +308,7 @@ func (s *Server) Stats() Stats {
 	if s.ended {
 		n--
 	}
-	return Stats{Packets: n, Viewers: len(s.viewers), Cut: s.cut, Errors: append([]error(nil), s.errs...)}
+	return Stats{Packets: n, Viewers: len(s.viewers), Cut: s.cut, Skipped: int(s.skipped.Load()), Errors: append([]error(nil), s.errs...)}
 }
 
 // ServeHTTP serves the page at / and its events at /events.

@@ -441,3 +441,25 @@ func TestOwnTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestAddNeverWaits checks that the capture side never waits for the page:
+// with a queue of 8, a burst of packets returns at once, the ones beyond
+// the queue are counted as skipped, and the page ends normally.
+func TestAddNeverWaits(t *testing.T) {
+	pkts := packets(t, "../../testdata/workerman-chat.pcap")
+	srv, err := New(Options{Source: "test", Queue: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const rounds = 20
+	for range rounds {
+		for _, p := range pkts {
+			srv.Add(p)
+		}
+	}
+	srv.Finish(nil)
+	st := srv.Stats()
+	if st.Skipped == 0 || st.Packets+st.Skipped != rounds*len(pkts) {
+		t.Errorf("%d packets explained and %d skipped of %d added", st.Packets, st.Skipped, rounds*len(pkts))
+	}
+}
