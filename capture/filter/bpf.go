@@ -61,7 +61,7 @@ func (f *Filter) BPF(link capture.LinkType, opts BPFOptions) ([]bpf.Instruction,
 			c.hdr = sll2Len
 		}
 	default:
-		return nil, fmt.Errorf("%w: link type %d", ErrNotExpressible, uint32(link))
+		return nil, fmt.Errorf("%w: the compiler does not know link type %v", ErrNotExpressible, link)
 	}
 	c.probe = &packet{link: link}
 	accept, reject := c.newLabel(), c.newLabel()
@@ -313,7 +313,7 @@ func (c *compiler) wireLen() {
 func (c *compiler) etherType(vlans int, u *label) {
 	off, ok := c.probe.typeOffset(vlans)
 	if !ok {
-		c.fail("no Ethernet type in link type %d", uint32(c.link))
+		c.fail("no Ethernet type in link type %v", c.link)
 		return
 	}
 	c.loadAbs(uint64(off), 2, u)
