@@ -301,7 +301,7 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	// Without a filter nothing reads the decoded headers after annotation:
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
-	known := &knownLinkTypes{Source: src, name: displayName(name), ctx: ctx, count: f.count}
+	known := &knownLinkTypes{Source: withProgress(src, name), name: displayName(name), ctx: ctx, count: f.count}
 	var col *render.Collector
 	var readErr error
 	if !format.Streams() {
