@@ -130,6 +130,28 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	for _, f := range p.Legend {
 		t.line("  " + render.Printable(render.PlainText(f.Label), false) + "  " + render.Printable(render.PlainText(f.Value), false))
 	}
+	if len(p.Glossary) > 0 {
+		t.heading(p.Label("ui.label.glossary"), 2)
+		for _, f := range p.Glossary {
+			t.para(f.Label+p.Colon()+p.SentenceSep()+f.Value, "  ", "")
+		}
+	}
+	if len(p.Exercises) > 0 {
+		t.heading(p.Label("ui.label.exercises"), 2)
+		for i, e := range p.Exercises {
+			t.para(fmt.Sprintf("%d\\. %s", i+1, e.Question), "  ", "")
+		}
+		t.heading(p.Label("ui.label.answers"), 3)
+		for i, e := range p.Exercises {
+			t.para(fmt.Sprintf("%d\\. %s", i+1, e.Answer), "  ", "")
+		}
+	}
+	if len(p.References) > 0 {
+		t.heading(p.Label("ui.label.references"), 2)
+		for _, r := range p.References {
+			t.line("  " + render.Printable(render.PlainText(r.Title), false) + "  " + r.URL)
+		}
+	}
 	if err := t.w.Flush(); err != nil {
 		return fmt.Errorf("text: %w", err)
 	}

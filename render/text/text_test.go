@@ -81,3 +81,24 @@ func TestIsTerminal(t *testing.T) {
 		t.Error("bad reset sequence")
 	}
 }
+
+// TestTeachingAids: the terminal page ends with the glossary, the
+// exercises and their answers, and the RFC sections, like the others.
+func TestTeachingAids(t *testing.T) {
+	res := rendertest.Annotate(t, "../../testdata/workerman-chat.pcap")
+	p, err := render.Build(res, render.Capture{Name: "workerman-chat.pcap"}, render.Options{Lang: "en"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	if err := Write(&b, p, Options{Width: 100}); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	for _, want := range []string{"\nGlossary\n", "  MSS: the maximum segment size", "\nExercises\n", "  3. Packet 25 reads ack 515. Why 515?",
+		"\nAnswers\n", "T4ac8BmLRxdtfd+u5mMU2tSMafo=", "https://www.rfc-editor.org/rfc/rfc6455#section-5.2"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q", want)
+		}
+	}
+}
