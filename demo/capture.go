@@ -26,7 +26,7 @@ const (
 )
 
 // CaptureRun plays the scenario like Run while capturing its packets live,
-// and hands each packet to w as it arrives. opts.Interface defaults to "lo";
+// and hands each packet to w as it arrives. opts.Interface defaults to live.Loopback() ("lo" on Linux);
 // only packets to or from the server's port are kept (and of those, only the
 // ones opts.Filter keeps, if set). The capture ends once every client's
 // connection has begun and both sides of each have sent their FIN (or one
@@ -42,7 +42,7 @@ func CaptureRun(ctx context.Context, cfg Config, opts live.Options, w PacketWrit
 		return nil, fmt.Errorf("demo: listen: %w", err)
 	}
 	if opts.Interface == "" {
-		opts.Interface = "lo"
+		opts.Interface = live.Loopback()
 	}
 	onPort := live.TCPPort(uint16(ln.Addr().(*net.TCPAddr).Port))
 	if userFilter := opts.Filter; userFilter != nil {

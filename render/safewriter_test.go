@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"testing"
 )
 
@@ -38,5 +39,16 @@ func TestSafeWriter(t *testing.T) {
 				t.Errorf("%q (split %v): got %q, want %q", c.in, split, got, c.want)
 			}
 		}
+	}
+}
+
+// BenchmarkSafeWriter measures the escaping step on page-like text (mostly
+// printable, some UTF-8, a control character now and then).
+func BenchmarkSafeWriter(b *testing.B) {
+	chunk := bytes.Repeat([]byte("17:48:49.310022 IP 127.0.0.1.60584 > 127.0.0.1.7272: Flags [P.] 中文 \x1b]0;x\x07\n"), 512)
+	w := NewSafeWriter(io.Discard)
+	b.SetBytes(int64(len(chunk)))
+	for b.Loop() {
+		w.Write(chunk)
 	}
 }

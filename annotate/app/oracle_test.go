@@ -16,6 +16,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
 	"github.com/wstrace/wstrace/internal/testenv"
+	"github.com/wstrace/wstrace/render"
 )
 
 // The oracle tests run real peers from the npm registry (package.json in
@@ -229,7 +230,10 @@ func checkSocketIO(t *testing.T, lines []peerLine, ar *app.Result, eio int) {
 }
 
 func TestSTOMPPeers(t *testing.T) {
-	lines, _, ar := runPeers(t, "stomp.js")
+	lines, res, ar := runPeers(t, "stomp.js")
+	checkPage(t, res, map[string]bool{"SEND /topic/chat": true, "SUBSCRIBE /topic/chat": true, "MESSAGE /topic/chat": true},
+		"The browser sends a message to `/topic/chat`: `hi, all ！`, asking for the receipt `r-1`.",
+		"This connection speaks STOMP: the subprotocol the server chose, `v12.stomp`, names it.")
 	var connects, sends, messages int
 	for _, l := range lines {
 		switch side, ev := sideOf(l), l.s("ev"); {
@@ -298,7 +302,11 @@ func TestSTOMPPeers(t *testing.T) {
 }
 
 func TestMQTTPeers(t *testing.T) {
-	lines, _, ar := runPeers(t, "mqtt.js")
+	lines, res, ar := runPeers(t, "mqtt.js")
+	// The page says it, and labels the diagram by meaning.
+	checkPage(t, res, map[string]bool{"PUBLISH chat/room1": true, "SUBSCRIBE chat/#": true, "CONNACK": true},
+		"The browser publishes `hi, all ！` to the topic `chat/room1` at QoS 0.",
+		"The server answers the CONNECT: code 0 (Connection Accepted).")
 	var v5 int
 	for _, l := range lines {
 		side, ev := sideOf(l), l.s("ev")
@@ -627,6 +635,35 @@ func TestSignalRPeers(t *testing.T) {
 		}
 		if (r.Type == "Ping") != r.Heartbeat {
 			t.Errorf("record %+v: heartbeat %v", r, r.Heartbeat)
+		}
+	}
+}
+
+// checkPage builds the English page of a capture and checks diagram labels
+// and sentences.
+func checkPage(t *testing.T, res *annotate.Result, labels map[string]bool, sentences ...string) {
+	t.Helper()
+	page, err := render.Build(res, render.Capture{Name: "peers.pcap"}, render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page.Diagram != nil {
+		for _, a := range page.Diagram.Arrows {
+			delete(labels, a.Label)
+		}
+	}
+	for l := range labels {
+		t.Errorf("no diagram arrow labelled %q", l)
+	}
+	var all strings.Builder
+	for _, p := range page.Packets {
+		for _, s := range p.Text {
+			all.WriteString(s + "\n")
+		}
+	}
+	for _, s := range sentences {
+		if !strings.Contains(all.String(), s) {
+			t.Errorf("no sentence %q", s)
 		}
 	}
 }

@@ -26,6 +26,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -37,6 +38,19 @@ import (
 // AnyInterface is the name of the pseudo-interface that captures on every
 // interface at once.
 const AnyInterface = "any"
+
+// Loopback returns the name captures give this system's loopback interface:
+// "lo" on Linux, "lo0" on macOS and BSD, and Npcap's loopback adapter on
+// Windows.
+func Loopback() string {
+	switch runtime.GOOS {
+	case "linux", "android":
+		return "lo"
+	case "windows":
+		return `\Device\NPF_Loopback`
+	}
+	return "lo0"
+}
 
 // DefaultSnapLen is the snap length used when Options.SnapLen is 0: tcpdump's
 // default, long enough for any packet.

@@ -62,7 +62,7 @@ private user and network namespace where that is allowed.`,
 	fl.BoolVar(&f.deflate, "deflate", false, "negotiate permessage-deflate and compress every message")
 	fl.BoolVar(&f.tls, "tls", false, "chat over wss:// with a certificate made at run time; the browsers' TLS keys go into the pcapng file, so the page decrypts them")
 	fl.DurationVar(&f.pause, "pause", 0, "wait between the scenario's steps (default 50ms)")
-	fl.StringVarP(&f.iface, "interface", "i", "lo", "capture on `IFACE`: lo or any")
+	fl.StringVarP(&f.iface, "interface", "i", live.Loopback(), "capture on `IFACE`: the loopback interface or any")
 	fl.StringVarP(&f.write, "write", "w", "demo.pcapng", "write the capture to `FILE`")
 	f.page.register(fl)
 	f.serve.register(fl)

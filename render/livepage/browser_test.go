@@ -162,9 +162,17 @@ watch:
 	}
 	srv.Finish(full.Bytes())
 	deadline = time.Now().Add(30 * time.Second)
-	for !browser.Eval[bool](t, b, `!!document.querySelector(".wstrace .diagram") && !document.querySelector(".wstrace-live")`) {
+	for {
+		// The page reloads meanwhile: an evaluation may meet the old
+		// document going away, and is tried again.
+		ectx, cancel := context.WithTimeout(b.Context(), 5*time.Second)
+		full, err := chromedp.Run(ectx, chromedp.Evaluate[bool](`!!document.querySelector(".wstrace .diagram") && !document.querySelector(".wstrace-live")`))
+		cancel()
+		if err == nil && full {
+			break
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("the page did not become the full page")
+			t.Fatalf("the page did not become the full page (%v)", err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
