@@ -110,6 +110,10 @@ type arithData struct {
 	Outside    string
 	// Scale is the window scale shift explained here (0: none); Win the
 	// window as printed and Window in bytes.
+	// AcksFin reports an ack that covers a FIN, which takes one sequence
+	// number of its own.
+	AcksFin     bool
+	FinSeq      uint32 // the FIN's sequence number, Ack - 1
 	Scale       int
 	Factor      int64
 	Win, Window int64
@@ -134,6 +138,11 @@ func (b *builder) arithmetic(pi *annotate.PacketInfo, base *eventData) []string 
 			if !b.shownPacket(n) {
 				d.Outside = b.plain("ui.ref.outside")
 			}
+		}
+	}
+	for _, e := range pi.Events {
+		if e.Bool("acks_fin") || e.Bool("acked_fin") {
+			d.AcksFin, d.FinSeq = true, pi.Ack-1
 		}
 	}
 	switch {

@@ -24,6 +24,16 @@ type SafeWriter struct {
 	err     error
 }
 
+// special marks the bytes SafeWriter looks at: C0 controls but tab and
+// newline, DEL, and 0xc2, the first byte of a C1 control in UTF-8.
+var special = func() (t [256]bool) {
+	for c := range 0x20 {
+		t[c] = c != '\t' && c != '\n'
+	}
+	t[0x7f], t[0xc2] = true, true
+	return t
+}()
+
 // NewSafeWriter returns a SafeWriter writing to w that lets the sequences
 // in allow through unchanged.
 func NewSafeWriter(w io.Writer, allow ...string) *SafeWriter {
@@ -43,13 +53,16 @@ func (s *SafeWriter) Write(p []byte) (int, error) {
 	out := s.out[:0]
 	start := 0
 	for i := 0; i < len(data); {
+		// Skip what needs no look: printable ASCII, tab, newline and
+		// bytes that do not begin a C1 character in UTF-8.
+		for i < len(data) && !special[data[i]] {
+			i++
+		}
+		if i == len(data) {
+			break
+		}
 		c := data[i]
 		switch {
-		case c == '\t' || c == '\n' || (c >= 0x20 && c < 0x7f) || (c >= 0x80 && c != 0xc2):
-			// Printable ASCII, or a byte that does not begin a C1
-			// character in UTF-8.
-			i++
-			continue
 		case c == 0xc2:
 			if i+1 == len(data) {
 				out = append(out, data[start:i]...)

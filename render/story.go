@@ -192,10 +192,11 @@ func (b *builder) steps() []string {
 		b.nick = nicks(b.res)
 	}
 	type connState struct {
-		step          int // index of its connect step, -1 for none
+		step          *stepData // its connect step, nil for none
+		request       int       // the packet that completes its upgrade request
 		closed, ended bool
 	}
-	state := map[*annotate.Connection]*connState{}
+	state := map[int]*connState{} // by connection ID: a streaming page's packets may hold copies of a connection
 	var steps []*stepData
 	more := 0
 	add := func(d *stepData) {
@@ -222,23 +223,29 @@ func (b *builder) steps() []string {
 		if c == nil {
 			continue
 		}
-		st := state[c]
+		st := state[c.ID]
 		if st == nil {
-			st = &connState{step: -1}
-			state[c] = st
+			st = &connState{}
+			state[c.ID] = st
 		}
-		switch {
-		case pi.Phase == annotate.PhaseHandshake1:
+		if pi.Phase == annotate.PhaseHandshake1 {
 			d := base(c, "connect")
 			d.Nick = ""
 			d.Packets = strconv.Itoa(pi.Number)
 			if len(steps) < maxSteps {
-				st.step = len(steps)
+				st.step = d
 			}
 			add(d)
-		case pi.Phase == annotate.PhaseUpgradeResponse && st.step >= 0:
-			if u := c.Upgrade; u != nil && u.RequestPacket > 0 {
-				steps[st.step].Upgrade = b.joinList([]int{u.RequestPacket, pi.Number})
+		}
+		// The upgrade: the packets that complete its request and its
+		// 101 response.
+		for _, e := range pi.Events {
+			switch {
+			case e.Bool("part"):
+			case e.Kind == "ws-upgrade-request":
+				st.request = pi.Number
+			case e.Kind == "ws-upgrade-response" && e.Int("status") == 101 && st.request > 0 && st.step != nil:
+				st.step.Upgrade = b.joinList([]int{st.request, pi.Number})
 			}
 		}
 		for _, m := range pi.Messages {
@@ -286,11 +293,11 @@ func (b *builder) steps() []string {
 		steps = append(steps, d)
 	}
 	var open []int
-	seen := map[*annotate.Connection]bool{}
+	seen := map[int]bool{}
 	for _, pi := range b.selectedInfo {
-		if c := pi.Conn; c != nil && !seen[c] {
-			seen[c] = true
-			if !state[c].ended {
+		if c := pi.Conn; c != nil && !seen[c.ID] {
+			seen[c.ID] = true
+			if !state[c.ID].ended {
 				open = append(open, int(c.Client.Port()))
 			}
 		}

@@ -424,3 +424,15 @@ func TestLanguage(t *testing.T) {
 		}
 	}
 }
+
+// The ACK of a FIN is one past the FIN's own sequence number (tcpdump:
+// "Flags [F.], seq 766" then "ack 767" in chromium-ws-deflate.pcap).
+func TestAckOfFIN(t *testing.T) {
+	pg := page(t, "chromium-ws-deflate.pcap", "en", Options{})
+	if l := pkt(t, pg, 62).Line; !strings.Contains(l, "Flags [F.], seq 766, ack 582") {
+		t.Fatalf("packet 62: %s", l)
+	}
+	if s := says(pkt(t, pg, 63)); !strings.Contains(s, "`ack 767`") || !strings.Contains(s, "FIN took sequence number 766") {
+		t.Errorf("packet 63: %s", s)
+	}
+}

@@ -291,6 +291,38 @@ func TestNoControlBytesReachOutput(t *testing.T) {
 	}
 }
 
+// TestNoControlBytesInComments renders the hostile capture as pcapng:
+// each packet's explanation, a pcapng comment that Wireshark shows, holds
+// no control character but tab and newline either.
+func TestNoControlBytesInComments(t *testing.T) {
+	in := hostileCapture(t, t.TempDir())
+	out, stderr, code := runCLI(t, nil, "render", "--lang", "en", "--format", "pcapng", in)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	r, err := capture.NewReader(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	comments, pwned := 0, false
+	for {
+		p, err := r.Next()
+		if err != nil {
+			break
+		}
+		for _, c := range p.Comments {
+			comments++
+			pwned = pwned || strings.Contains(c, "pwned")
+			if bad := controlBytes(c); bad != "" {
+				t.Errorf("packet %d: control characters in the comment:\n%s", p.Number, bad)
+			}
+		}
+	}
+	if comments == 0 || !pwned {
+		t.Fatalf("%d comments in the pcapng output, none with the (escaped) hostile strings", comments)
+	}
+}
+
 // TestNoColor checks that --color never, and NO_COLOR with --color auto,
 // keep colours out of a text page, and --color always puts them in.
 // (TestColorOnTerminal tries auto on a real terminal.)
