@@ -61,7 +61,7 @@ func main() {
 
 // softMemoryLimit is the heap size past which the garbage collector works
 // harder (GOMEMLIMIT overrides it).
-const softMemoryLimit = 96 << 20
+const softMemoryLimit = 64 << 20
 
 func run(args []string) int {
 	return runWith(args, os.Stdin, os.Stdout, os.Stderr)
