@@ -39,6 +39,10 @@ func withProgress(src capture.Source, name string) capture.Source {
 	return p
 }
 
+// Secrets passes on the secrets of the capture it reads (pcapng Decryption
+// Secrets Blocks), so that wss:// decrypts on a terminal as in a pipe.
+func (p *progress) Secrets() []capture.Secrets { return sourceSecrets(p.Source) }
+
 func (p *progress) Next() (*capture.Packet, error) {
 	pkt, err := p.Source.Next()
 	if err != nil {

@@ -42,3 +42,26 @@ func TestProgress(t *testing.T) {
 		t.Errorf("progress output %q", s)
 	}
 }
+
+// secretsSource is a capture that carries decryption secrets.
+type secretsSource struct {
+	countSource
+	secrets []capture.Secrets
+}
+
+func (s *secretsSource) Secrets() []capture.Secrets { return s.secrets }
+
+// TestProgressKeepsSecrets: the progress shown on a terminal must not hide
+// the secrets a pcapng carries, or wss:// would decrypt in a pipe and not
+// on a terminal.
+func TestProgressKeepsSecrets(t *testing.T) {
+	want := []capture.Secrets{{Type: capture.SecretsTLSKeyLog, Data: []byte("CLIENT_RANDOM x y\n")}}
+	var src capture.Source = &progress{Source: &secretsSource{secrets: want}, w: io.Discard}
+	ss, ok := src.(capture.SecretsSource)
+	if !ok {
+		t.Fatal("progress hides the capture's secrets")
+	}
+	if got := ss.Secrets(); len(got) != 1 || string(got[0].Data) != string(want[0].Data) {
+		t.Errorf("secrets %v, want %v", got, want)
+	}
+}
