@@ -211,7 +211,11 @@ func (e *encoder) connectionMembers(c *annotate.Connection, ca *ConnApp) {
 	e.intField("server_gap_bytes", c.ServerGapBytes)
 	e.tls(c)
 	e.key("app")
-	e.other(ca)
+	if ca == nil {
+		e.null()
+	} else {
+		e.other(ca)
+	}
 }
 
 func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {
@@ -286,7 +290,7 @@ func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	}
 	e.close(']')
 	e.key("app")
-	e.other(apps)
+	e.apps(apps)
 }
 
 // appendTime appends the packet's time as timeString quotes it.
@@ -374,6 +378,19 @@ func (e *encoder) value(v any) {
 		e.strings(v)
 	default:
 		e.other(v)
+	}
+}
+
+// apps writes a packet's or message's application records; most have
+// none, which needs no trip through encoding/json.
+func (e *encoder) apps(apps []App) {
+	switch {
+	case apps == nil:
+		e.null()
+	case len(apps) == 0:
+		e.buf = append(e.buf, '[', ']')
+	default:
+		e.other(apps)
 	}
 }
 
@@ -554,7 +571,7 @@ func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	e.key("faults")
 	e.strings(m.Faults)
 	e.key("app")
-	e.other(apps)
+	e.apps(apps)
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does
