@@ -197,7 +197,7 @@ func checkMessages(t *testing.T, name string, got []*Message, want []wantMsg) {
 	}
 	for i := 0; i < len(got) && i < len(want); i++ {
 		g, w := got[i], want[i]
-		if g.From != w.from || g.Opcode != w.opcode || string(g.Data) != w.data || len(g.Frames) != w.fragments ||
+		if g.From != w.from || uint8(g.Opcode) != w.opcode || string(g.Data) != w.data || len(g.Frames) != w.fragments ||
 			g.CloseCode != w.closeCode || g.CloseReason != w.closeReason || g.Truncated || g.Incomplete || len(g.Faults) > 0 {
 			d := string(g.Data)
 			if len(d) > 80 {
@@ -273,7 +273,7 @@ func TestChromiumScenario(t *testing.T) {
 				if i == 0 {
 					wantOp = 1
 				}
-				if f.Opcode != wantOp || f.FIN != (i == 2) || f.RSV != wantRSV[i] {
+				if uint8(f.Opcode) != wantOp || f.FIN != (i == 2) || f.RSV != wantRSV[i] {
 					t.Errorf("fragment %d: opcode %d fin %v rsv %d", i, f.Opcode, f.FIN, f.RSV)
 				}
 			}

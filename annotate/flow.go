@@ -137,7 +137,7 @@ func (f *flow) gap(off, n int64, cur *PacketInfo) {
 	switch f.mode {
 	case modeHTTP:
 		if len(f.head) > 0 {
-			cur.add("http-lost", Params{{"bytes", int64(len(f.head))}, {"direction", f.role.String()}})
+			cur.add(EventHTTPLost, Params{{"bytes", int64(len(f.head))}, {"direction", f.role.String()}})
 		}
 		f.head, f.headParts = nil, nil
 		// Wait for something that looks like a head at a segment start.
@@ -260,7 +260,7 @@ func (f *flow) pruneChunks() {
 // place adds a field for the stream bytes [start, end) to every packet
 // that carried some of them. base is the stream offset of the whole
 // field's first byte (for Field.Offset), fr the frame it belongs to.
-func (f *flow) place(kind, name string, start, end, base int64, fr *Frame) {
+func (f *flow) place(kind FieldKind, name string, start, end, base int64, fr *Frame) {
 	if end <= start || f.virtual {
 		return
 	}
@@ -396,9 +396,9 @@ func (f *flow) opaque(off int64, b []byte, owner *PacketInfo, payOff int, cur *P
 		}
 	}
 opaque:
-	f.place("tcp-data", "", off, off+int64(len(b)), off, nil)
+	f.place(FieldTCPData, "", off, off+int64(len(b)), off, nil)
 	if !f.opaqueEvent.valid() || f.opaqueEvent.get("packet") != owner.Number {
-		f.opaqueEvent = owner.add("tcp-data", Params{{"bytes", int64(0)}, {"packet", owner.Number}})
+		f.opaqueEvent = owner.add(EventTCPData, Params{{"bytes", int64(0)}, {"packet", owner.Number}})
 	}
 	f.opaqueEvent.set("bytes", f.opaqueEvent.get("bytes").(int64)+int64(len(b)))
 	return len(b)

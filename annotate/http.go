@@ -48,7 +48,7 @@ func (f *flow) httpHead(off int64, b []byte, owner *PacketInfo, payOff int, cur 
 			msg = "response"
 		}
 		if _, ok := owner.Event("http-partial"); !ok {
-			owner.add("http-partial", Params{{"message", msg}, {"bytes", int64(len(f.head))}})
+			owner.add(EventHTTPPartial, Params{{"message", msg}, {"bytes", int64(len(f.head))}})
 		}
 		return len(b)
 	case err == nil:
@@ -69,7 +69,7 @@ func (f *flow) httpHead(off int64, b []byte, owner *PacketInfo, payOff int, cur 
 	} else {
 		p.Set("error", "malformed")
 	}
-	cur.add("http-malformed", p)
+	cur.add(EventHTTPMalformed, p)
 	f.head, f.headParts = nil, nil
 	f.noSniffAt = f.headOff
 	f.mode = modeOpaque
@@ -89,20 +89,20 @@ func (f *flow) placeHead(head []byte, h httpmsg.Header) {
 	if len(h) > 0 {
 		first = int64(h[0].Offset)
 	}
-	f.place("http-start-line", "", base, base+first, base, nil)
+	f.place(FieldHTTPStartLine, "", base, base+first, base, nil)
 	for i, fl := range h {
 		stop := end
 		if i+1 < len(h) {
 			stop = int64(h[i+1].Offset)
 		}
-		f.place("http-header", fl.Name, base+int64(fl.Offset), base+stop, base+int64(fl.Offset), nil)
+		f.place(FieldHTTPHeader, fl.Name, base+int64(fl.Offset), base+stop, base+int64(fl.Offset), nil)
 	}
-	f.place("http-head-end", "", base+end, base+n, base+end, nil)
+	f.place(FieldHTTPHeadEnd, "", base+end, base+n, base+end, nil)
 }
 
 // headEvent adds the event of a complete head to the packet that completes
 // it, and a "part" copy to the earlier packets that carried it.
-func (f *flow) headEvent(kind string, p Params, cur *PacketInfo) {
+func (f *flow) headEvent(kind EventKind, p Params, cur *PacketInfo) {
 	var nums []int
 	for _, pi := range f.headParts {
 		nums = append(nums, pi.Number)
@@ -171,12 +171,12 @@ func (f *flow) request(req *httpmsg.Request, head []byte, cur *PacketInfo) {
 		if u.Extensions != "" {
 			p.Set("extensions", u.Extensions)
 		}
-		f.headEvent("ws-upgrade-request", p, cur)
+		f.headEvent(EventWSUpgradeRequest, p, cur)
 		if u.Key == "" || websocket.CheckKey(u.Key) != nil {
-			cur.add("ws-fault", Params{{"fault", "bad-upgrade-key"}, {"key", u.Key}})
+			cur.add(EventWSFault, Params{{"fault", "bad-upgrade-key"}, {"key", u.Key}})
 		}
 		if u.Version != "13" {
-			cur.add("ws-fault", Params{{"fault", "bad-upgrade-version"}, {"version", u.Version}})
+			cur.add(EventWSFault, Params{{"fault", "bad-upgrade-version"}, {"version", u.Version}})
 		}
 		f.skipBody(req.BodyLength())
 		if f.mode == modeHTTP {
@@ -192,7 +192,7 @@ func (f *flow) request(req *httpmsg.Request, head []byte, cur *PacketInfo) {
 		{"length", int64(len(head))},
 		{"headers", int64(len(h))},
 	}
-	f.headEvent("http-request", p, cur)
+	f.headEvent(EventHTTPRequest, p, cur)
 	f.skipBody(req.BodyLength())
 }
 
@@ -224,7 +224,7 @@ func (f *flow) body(off int64, b []byte, owner *PacketInfo, cur *PacketInfo) int
 		k, fin, err := f.chunked.Consume(b)
 		n, done = k, fin
 		if err != nil {
-			cur.add("http-malformed", Params{{"error", "bad-chunked-body"}, {"direction", f.role.String()}})
+			cur.add(EventHTTPMalformed, Params{{"error", "bad-chunked-body"}, {"direction", f.role.String()}})
 			f.mode = modeOpaque
 			f.opaqueEvent = eventRef{}
 			f.chunked = nil
@@ -239,7 +239,7 @@ func (f *flow) body(off int64, b []byte, owner *PacketInfo, cur *PacketInfo) int
 		}
 		f.bodyLeft -= int64(n)
 	}
-	f.place("http-body", "", off, off+int64(n), off, nil)
+	f.place(FieldHTTPBody, "", off, off+int64(n), off, nil)
 	if done {
 		f.chunked = nil
 		f.mode = modeHTTP
@@ -338,9 +338,9 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 			p.Set("server_max_window_bits", int64(d.ServerMaxWindowBits))
 			p.Set("client_max_window_bits", int64(d.ClientMaxWindowBits))
 		}
-		f.headEvent("ws-upgrade-response", p, cur)
+		f.headEvent(EventWSUpgradeResponse, p, cur)
 		for _, fp := range faults {
-			cur.add("ws-fault", fp)
+			cur.add(EventWSFault, fp)
 		}
 		cs.markWebSocket("upgrade")
 		f.startWS(false)
@@ -369,7 +369,7 @@ func (f *flow) response(resp *httpmsg.Response, head []byte, cur *PacketInfo) {
 		u.ResponseHeaders = headers(h)
 		cs.upgradeReq = nil
 	}
-	f.headEvent("http-response", p, cur)
+	f.headEvent(EventHTTPResponse, p, cur)
 	f.skipBody(resp.BodyLength())
 	if u != nil && resp.StatusCode >= 200 {
 		cf := cs.streams[Client].proto()

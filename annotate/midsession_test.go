@@ -139,7 +139,7 @@ func TestGaps(t *testing.T) {
 		var out []msgKey
 		for _, m := range res.Messages {
 			if !skip[string(m.Data)] {
-				out = append(out, msgKey{m.From, m.Opcode, string(m.Data)})
+				out = append(out, msgKey{m.From, uint8(m.Opcode), string(m.Data)})
 			}
 		}
 		return out

@@ -5,7 +5,7 @@ import "slices"
 // add appends an event to the packet and brings its phase up to date. It
 // returns a reference to the event so that the caller can add to its
 // parameters later.
-func (pi *PacketInfo) add(kind string, p Params) eventRef {
+func (pi *PacketInfo) add(kind EventKind, p Params) eventRef {
 	pi.addEvent(Event{Kind: kind, Params: p})
 	return eventRef{pi, len(pi.Events) - 1}
 }
@@ -66,40 +66,40 @@ func (r eventRef) set(name string, v any) { r.pi.Events[r.i].Params.Set(name, v)
 // phaseOrder lists, most important first, the events that decide a
 // packet's phase. The first kind present wins.
 var phaseOrder = []struct {
-	kind  string
+	kind  EventKind
 	phase Phase
 }{
-	{"tcp-handshake-1", PhaseHandshake1},
-	{"tcp-handshake-2", PhaseHandshake2},
-	{"tcp-retransmission", PhaseRetransmission},
-	{"tcp-out-of-order", PhaseOutOfOrder},
-	{"tcp-reset", PhaseReset},
-	{"tls-client-hello", PhaseTLSClientHello},
-	{"tls-server-hello", PhaseTLSServerHello},
-	{"ws-upgrade-request", PhaseUpgradeRequest},
-	{"ws-upgrade-response", PhaseUpgradeResponse},
-	{"http-request", PhaseHTTPRequest},
-	{"http-response", PhaseHTTPResponse},
-	{"http-partial", ""}, // decided by its "message" parameter
-	{"ws-control", PhaseWSControl},
-	{"ws-data", PhaseWSData},
-	{"ws-frame-part", ""}, // decided by its "control" parameter
-	{"tls-alert", PhaseTLSAlert},
-	{"tls-handshake", PhaseTLSHandshake},
-	{"tls-change-cipher-spec", PhaseTLSChangeCipherSpec},
-	{"tls-application-data", PhaseTLSApplicationData},
-	{"tls-record-part", ""}, // decided by its "content_type" parameter
-	{"tcp-data", PhaseTCPData},
-	{"tcp-teardown", PhaseTeardown},
-	{"tcp-keepalive", PhaseKeepAlive},
-	{"tcp-window-update", PhaseWindowUpdate},
-	{"tcp-handshake-3", PhaseHandshake3},
-	{"ack", PhaseAck},
+	{EventTCPHandshake1, PhaseHandshake1},
+	{EventTCPHandshake2, PhaseHandshake2},
+	{EventTCPRetransmission, PhaseRetransmission},
+	{EventTCPOutOfOrder, PhaseOutOfOrder},
+	{EventTCPReset, PhaseReset},
+	{EventTLSClientHello, PhaseTLSClientHello},
+	{EventTLSServerHello, PhaseTLSServerHello},
+	{EventWSUpgradeRequest, PhaseUpgradeRequest},
+	{EventWSUpgradeResponse, PhaseUpgradeResponse},
+	{EventHTTPRequest, PhaseHTTPRequest},
+	{EventHTTPResponse, PhaseHTTPResponse},
+	{EventHTTPPartial, ""}, // decided by its "message" parameter
+	{EventWSControl, PhaseWSControl},
+	{EventWSData, PhaseWSData},
+	{EventWSFramePart, ""}, // decided by its "control" parameter
+	{EventTLSAlert, PhaseTLSAlert},
+	{EventTLSHandshake, PhaseTLSHandshake},
+	{EventTLSChangeCipherSpec, PhaseTLSChangeCipherSpec},
+	{EventTLSApplicationData, PhaseTLSApplicationData},
+	{EventTLSRecordPart, ""}, // decided by its "content_type" parameter
+	{EventTCPData, PhaseTCPData},
+	{EventTCPTeardown, PhaseTeardown},
+	{EventTCPKeepalive, PhaseKeepAlive},
+	{EventTCPWindowUpdate, PhaseWindowUpdate},
+	{EventTCPHandshake3, PhaseHandshake3},
+	{EventAck, PhaseAck},
 }
 
 // rankOf maps an event kind to its position in phaseOrder.
-var rankOf = func() map[string]int {
-	m := make(map[string]int, len(phaseOrder))
+var rankOf = func() map[EventKind]int {
+	m := make(map[EventKind]int, len(phaseOrder))
 	for i, o := range phaseOrder {
 		m[o.kind] = i
 	}
@@ -111,7 +111,7 @@ var rankOf = func() map[string]int {
 // step, so its retransmission event does not count).
 func phaseRank(e *Event) int {
 	r, ok := rankOf[e.Kind]
-	if !ok || (e.Kind == "tcp-retransmission" && e.Bool("syn")) {
+	if !ok || (e.Kind == EventTCPRetransmission && e.Bool("syn")) {
 		return -1
 	}
 	return r
@@ -120,17 +120,17 @@ func phaseRank(e *Event) int {
 // eventPhase returns the phase a deciding event calls for.
 func eventPhase(e *Event) Phase {
 	switch e.Kind {
-	case "http-partial":
+	case EventHTTPPartial:
 		if e.String("message") == "response" {
 			return PhaseHTTPResponse
 		}
 		return PhaseHTTPRequest
-	case "ws-frame-part":
+	case EventWSFramePart:
 		if e.Bool("control") {
 			return PhaseWSControl
 		}
 		return PhaseWSData
-	case "tls-record-part":
+	case EventTLSRecordPart:
 		return tlsPartPhase(e.String("content_type"))
 	}
 	return phaseOrder[rankOf[e.Kind]].phase
@@ -154,7 +154,7 @@ func scanPhase(pi *PacketInfo, content bool) Phase {
 	best, bestRank := -1, len(phaseOrder)
 	for i := range pi.Events {
 		e := &pi.Events[i]
-		if content && (e.Kind == "tcp-retransmission" || e.Kind == "tcp-out-of-order") {
+		if content && (e.Kind == EventTCPRetransmission || e.Kind == EventTCPOutOfOrder) {
 			continue
 		}
 		if r := phaseRank(e); r >= 0 && r < bestRank {

@@ -25,7 +25,7 @@ type hashedMessage struct {
 func (r *relayIndex) hash(m *Message) uint64 {
 	var h maphash.Hash
 	h.SetSeed(r.seed)
-	h.WriteByte(m.Opcode)
+	h.WriteByte(byte(m.Opcode))
 	h.Write(m.Data)
 	return h.Sum64()
 }
@@ -65,7 +65,7 @@ func (r *relayIndex) add(m *Message, key uint64, cur *PacketInfo) {
 		if origin != nil {
 			m.RelayOf = origin
 			origin.Relays = append(origin.Relays, m)
-			cur.addEvent(Event{Kind: "ws-relay", Message: m, Params: Params{
+			cur.addEvent(Event{Kind: EventWSRelay, Message: m, Params: Params{
 				{"message", m.Index},
 				{"relay_of", origin.Index},
 				{"of_packet", origin.Packet},

@@ -97,7 +97,7 @@ func TestCaptureOrder(t *testing.T) {
 		out := map[string][]msgKey{}
 		for _, m := range res.Messages {
 			k := fmt.Sprintf("%d-%s", m.Conn.ID, m.From)
-			out[k] = append(out[k], msgKey{m.Conn.ID, m.From, m.Opcode, string(m.Data)})
+			out[k] = append(out[k], msgKey{m.Conn.ID, m.From, uint8(m.Opcode), string(m.Data)})
 		}
 		return out
 	}

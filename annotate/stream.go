@@ -178,7 +178,7 @@ func (st *stream) settleAckedAhead() {
 	}
 	st.ackPkt = nil
 	if n := st.gapTo(pi, st.ackedTo, "ack"); n > 0 {
-		pi.add("tcp-ack-unseen", Params{{"bytes", n}})
+		pi.add(EventTCPAckUnseen, Params{{"bytes", n}})
 	}
 }
 
@@ -186,7 +186,7 @@ func (st *stream) settleAckedAhead() {
 // the capture showed them: the capture's order differs from the order
 // they were sent in (a capture on several CPUs, merged captures, a tap).
 func (st *stream) capturedLate(pi *PacketInfo, start, end int64) {
-	pi.add("tcp-out-of-order", Params{{"bytes", end - start}, {"later_bytes", max(st.maxEnd-end, 0)}, {"acked_first", st.ackPkt.Number}})
+	pi.add(EventTCPOutOfOrder, Params{{"bytes", end - start}, {"later_bytes", max(st.maxEnd-end, 0)}, {"acked_first", st.ackPkt.Number}})
 }
 
 // clip drops the first n bytes of b, as far as b has them.
@@ -207,7 +207,7 @@ func (st *stream) retransmitted(pi *PacketInfo, start, end, overlap int64) {
 	if orig := st.firstCarrier(start); orig != nil {
 		p.Set("original", orig.Number)
 	}
-	pi.add("tcp-retransmission", p)
+	pi.add(EventTCPRetransmission, p)
 }
 
 // late classifies a segment of bytes never seen before that arrives after
@@ -218,7 +218,7 @@ func (st *stream) retransmitted(pi *PacketInfo, start, end, overlap int64) {
 func (st *stream) late(pi *PacketInfo, start, end int64) {
 	peer := st.cs.streams[st.role.Peer()]
 	if peer.dupAcks >= 2 && peer.haveLast && st.offsetOf(peer.lastAck) == start {
-		pi.add("tcp-retransmission", Params{{"bytes", end - start}, {"fast", true}, {"first_copy_missing", true}})
+		pi.add(EventTCPRetransmission, Params{{"bytes", end - start}, {"fast", true}, {"first_copy_missing", true}})
 		return
 	}
 	threshold := 3 * time.Millisecond
@@ -226,10 +226,10 @@ func (st *stream) late(pi *PacketInfo, start, end int64) {
 		threshold = st.cs.irtt
 	}
 	if pi.Time.Sub(st.maxTime) < threshold && end != st.maxEnd {
-		pi.add("tcp-out-of-order", Params{{"bytes", end - start}, {"later_bytes", st.maxEnd - end}})
+		pi.add(EventTCPOutOfOrder, Params{{"bytes", end - start}, {"later_bytes", st.maxEnd - end}})
 		return
 	}
-	pi.add("tcp-retransmission", Params{{"bytes", end - start}, {"first_copy_missing", true}})
+	pi.add(EventTCPRetransmission, Params{{"bytes", end - start}, {"first_copy_missing", true}})
 }
 
 // firstCarrier returns the packet that first carried the byte at off, if it
@@ -354,7 +354,7 @@ func (st *stream) gapTo(cur *PacketInfo, off int64, why string) (total int64) {
 		}
 		n := upTo - st.next
 		if cur != nil {
-			cur.add("tcp-gap", Params{{"bytes", n}, {"stream_offset", st.next}, {"reason", why}, {"direction", st.role.String()}})
+			cur.add(EventTCPGap, Params{{"bytes", n}, {"stream_offset", st.next}, {"reason", why}, {"direction", st.role.String()}})
 		}
 		st.flow.gap(st.next, n, cur)
 		st.addGapBytes(n)

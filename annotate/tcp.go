@@ -36,9 +36,9 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		st.setBase(t.Seq + 1)
 		st.readOptions(t)
 		p := synParams(t)
-		pi.add("tcp-handshake-1", p)
+		pi.add(EventTCPHandshake1, p)
 		if retrans {
-			pi.add("tcp-retransmission", Params{{"bytes", int64(0)}, {"syn", true}})
+			pi.add(EventTCPRetransmission, Params{{"bytes", int64(0)}, {"syn", true}})
 		}
 	case syn && ack:
 		retrans := cs.synAckSeen && t.Seq == c.ServerISN
@@ -54,9 +54,9 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		}
 		p := synParams(t)
 		p.Set("ack", pi.Ack)
-		pi.add("tcp-handshake-2", p)
+		pi.add(EventTCPHandshake2, p)
 		if retrans {
-			pi.add("tcp-retransmission", Params{{"bytes", int64(0)}, {"syn", true}})
+			pi.add(EventTCPRetransmission, Params{{"bytes", int64(0)}, {"syn", true}})
 		}
 	}
 	if !st.haveBase {
@@ -75,7 +75,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		seen = st.finOff + 1 // the FIN takes a sequence number
 	}
 	if !rst && !syn && start > seen {
-		pi.add("tcp-previous-segment-missing", Params{{"missing_bytes", start - seen}})
+		pi.add(EventTCPPreviousSegmentMissing, Params{{"missing_bytes", start - seen}})
 		if wire == 0 {
 			st.maxEnd, st.maxTime = start, pi.Time
 			if st.ackPkt == nil || start > st.ackedTo {
@@ -88,7 +88,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 	}
 
 	if wire > len(d.Payload) {
-		pi.add("tcp-truncated", Params{{"captured", int64(len(d.Payload))}, {"length", int64(wire)}})
+		pi.add(EventTCPTruncated, Params{{"captured", int64(len(d.Payload))}, {"length", int64(wire)}})
 	}
 
 	// Acknowledgement: what it acknowledges, and whether it reveals bytes
@@ -120,18 +120,18 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		if cs.synSeen {
 			cs.irtt = pi.Time.Sub(cs.synTime)
 		}
-		pi.add("tcp-handshake-3", Params{{"ack", pi.Ack}})
+		pi.add(EventTCPHandshake3, Params{{"ack", pi.Ack}})
 		handled = true
 	}
 
 	// Keep-alive: one byte (or none) just below what was already sent.
 	if !syn && !fin && !rst && wire <= 1 && st.next > 0 && start == st.next-1 && (wire == 0 || start+1 <= st.maxEnd) {
-		pi.add("tcp-keepalive", Params{{"bytes", int64(wire)}})
+		pi.add(EventTCPKeepalive, Params{{"bytes", int64(wire)}})
 		st.lastKeepAlive = pi.Number
 		handled = true
 		wire = -1 // do not deliver
 	} else if pure && peer.lastKeepAlive != 0 && st.haveLast && t.Ack == st.lastAck && peer.lastKeepAlive > st.lastAckPkt {
-		pi.add("tcp-keepalive", Params{{"reply", true}, {"probe", peer.lastKeepAlive}})
+		pi.add(EventTCPKeepalive, Params{{"reply", true}, {"probe", peer.lastKeepAlive}})
 		handled = true
 	}
 
@@ -140,7 +140,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		if ack {
 			p.Set("ack", pi.Ack)
 		}
-		pi.add("tcp-reset", p)
+		pi.add(EventTCPReset, p)
 		if c.Teardown == "" || !cs.closed {
 			cs.setTeardown("reset")
 		}
@@ -174,7 +174,7 @@ func (cs *connState) tcp(pi *PacketInfo, d *decode.Packet, from Role) {
 		cs.pureAck(pi, st, peer, t, ackOff, newly, ackedPkts, ackedFin)
 	}
 	if t.Window == 0 && !rst && !syn && !fin {
-		pi.add("tcp-zero-window", nil)
+		pi.add(EventTCPZeroWindow, nil)
 	}
 	if ack {
 		if t.Ack != st.lastAck {
@@ -229,14 +229,14 @@ func (st *stream) readOptions(t *decode.TCP) {
 // pureAck classifies a segment without payload, SYN, FIN or RST.
 func (cs *connState) pureAck(pi *PacketInfo, st, peer *stream, t *decode.TCP, ackOff, newly int64, pkts []*PacketInfo, fin bool) {
 	if t.Flags&decode.ACK == 0 {
-		pi.add("tcp-data", Params{{"bytes", int64(0)}})
+		pi.add(EventTCPData, Params{{"bytes", int64(0)}})
 		return
 	}
 	// Window updates and duplicate ACKs, as Wireshark tells them: the same
 	// sequence and acknowledgement numbers as this end's previous segment.
 	if st.haveLast && t.Ack == st.lastAck && st.offsetOf(t.Seq) == st.maxEnd && newly == 0 && !fin && t.Window != 0 {
 		if t.Window != st.lastWin {
-			pi.add("tcp-window-update", Params{{"window", pi.Window}, {"previous", scaleWindow(st, peer, st.lastWin)}})
+			pi.add(EventTCPWindowUpdate, Params{{"window", pi.Window}, {"previous", scaleWindow(st, peer, st.lastWin)}})
 			st.dupAcks = 0
 			return
 		}
@@ -244,12 +244,12 @@ func (cs *connState) pureAck(pi *PacketInfo, st, peer *stream, t *decode.TCP, ac
 		if st.dupAcks == 1 {
 			st.dupOf = st.lastAckPkt
 		}
-		pi.add("tcp-dup-ack", Params{{"ack", pi.Ack}, {"count", int64(st.dupAcks)}, {"original", st.dupOf}})
-		pi.add("ack", ackParams(pi, 0, nil, false))
+		pi.add(EventTCPDupAck, Params{{"ack", pi.Ack}, {"count", int64(st.dupAcks)}, {"original", st.dupOf}})
+		pi.add(EventAck, ackParams(pi, 0, nil, false))
 		return
 	}
 	st.dupAcks = 0
-	pi.add("ack", ackParams(pi, newly, pkts, fin))
+	pi.add(EventAck, ackParams(pi, newly, pkts, fin))
 }
 
 func scaleWindow(st, peer *stream, w uint16) int64 {
@@ -287,7 +287,7 @@ func (cs *connState) finSeen(pi *PacketInfo, from Role, finOff, ackOff int64, ac
 			if f := cs.finPkt[from]; f != nil {
 				p.Set("original", f.Number)
 			}
-			pi.add("tcp-retransmission", p)
+			pi.add(EventTCPRetransmission, p)
 		}
 		return
 	}
@@ -313,13 +313,13 @@ func (cs *connState) finSeen(pi *PacketInfo, from Role, finOff, ackOff int64, ac
 		default:
 			pattern = "three-way"
 		}
-		cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
+		cs.teardowns = append(cs.teardowns, pi.add(EventTCPTeardown, p))
 		if cs.c.Teardown != "reset" {
 			cs.setTeardown(pattern)
 		}
 		return
 	}
-	cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
+	cs.teardowns = append(cs.teardowns, pi.add(EventTCPTeardown, p))
 }
 
 // finAcknowledged handles an acknowledgement from one end that may cover
@@ -354,7 +354,7 @@ func (cs *connState) finAcknowledged(pi *PacketInfo, from Role, ackOff int64, is
 	if t := cs.c.Teardown; t != "" && t != "reset" {
 		p.Set("pattern", t)
 	}
-	cs.teardowns = append(cs.teardowns, pi.add("tcp-teardown", p))
+	cs.teardowns = append(cs.teardowns, pi.add(EventTCPTeardown, p))
 	return true
 }
 

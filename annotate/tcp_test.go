@@ -78,9 +78,9 @@ func analysisEvents(res *Result) map[int][]string {
 	for _, p := range res.Packets {
 		seen := map[string]bool{}
 		for _, e := range p.Events {
-			if want[e.Kind] && !seen[e.Kind] && !(e.Kind == "tcp-retransmission" && e.Bool("syn")) {
-				seen[e.Kind] = true
-				out[p.Number] = append(out[p.Number], e.Kind)
+			if want[string(e.Kind)] && !seen[string(e.Kind)] && !(e.Kind == EventTCPRetransmission && e.Bool("syn")) {
+				seen[string(e.Kind)] = true
+				out[p.Number] = append(out[p.Number], string(e.Kind))
 			}
 		}
 		sort.Strings(out[p.Number])
@@ -160,7 +160,7 @@ func compareAnalysisFile(t *testing.T, file string, res *Result, known map[int]s
 // paramMap lists event parameters to look for.
 type paramMap map[string]any
 
-func hasEvent(res *Result, n int, kind string, want paramMap) bool {
+func hasEvent(res *Result, n int, kind EventKind, want paramMap) bool {
 	if n < 1 || n > len(res.Packets) {
 		return false
 	}
@@ -337,7 +337,7 @@ func TestTCPScenarios(t *testing.T) {
 			tc.build(b)
 			res := b.annotate(t, Options{})
 			for _, ch := range tc.checks {
-				if !hasEvent(res, ch.packet, ch.kind, ch.params) {
+				if !hasEvent(res, ch.packet, EventKind(ch.kind), ch.params) {
 					t.Errorf("packet %d: no %s %v; events: %s", ch.packet, ch.kind, ch.params, eventsOf(res, ch.packet))
 				}
 			}

@@ -197,8 +197,8 @@ func (f *flow) tlsRecord(r *tlsrec.Record, cur *PacketInfo) {
 	ts := f.cs.tls
 	info := ts.info
 	if !r.Truncated {
-		f.place("tls-record-header", "", r.Offset, r.Offset+tlsrec.HeaderLen, r.Offset, nil)
-		f.place("tls-record-body", "", r.Offset+tlsrec.HeaderLen, r.End(), r.Offset+tlsrec.HeaderLen, nil)
+		f.place(FieldTLSRecordHeader, "", r.Offset, r.Offset+tlsrec.HeaderLen, r.Offset, nil)
+		f.place(FieldTLSRecordBody, "", r.Offset+tlsrec.HeaderLen, r.End(), r.Offset+tlsrec.HeaderLen, nil)
 	}
 	carriers := f.packetsOf(r.Offset, r.End())
 	rec := &TLSRecord{Index: r.Index, From: f.role, Type: r.Type.String(), Offset: r.Offset, Length: r.Length,
@@ -210,7 +210,7 @@ func (f *flow) tlsRecord(r *tlsrec.Record, cur *PacketInfo) {
 		rec.Packets = append(rec.Packets, p.Number)
 		if p != cur {
 			if _, ok := p.Event("tls-record-part"); !ok {
-				p.add("tls-record-part", Params{{"record", r.Index}, {"content_type", r.Type.String()}, {"completed_by", cur.Number}, {"packet", p.Number}})
+				p.add(EventTLSRecordPart, Params{{"record", r.Index}, {"content_type", r.Type.String()}, {"completed_by", cur.Number}, {"packet", p.Number}})
 			}
 		}
 	}
@@ -248,7 +248,7 @@ func (f *flow) tlsRecord(r *tlsrec.Record, cur *PacketInfo) {
 		if r.Detail != "" {
 			p = append(p, Param{"detail", r.Detail})
 		}
-		cur.add("tls-fault", p)
+		cur.add(EventTLSFault, p)
 		if info.Fault == "" {
 			info.Fault = string(r.Fault)
 		}
@@ -259,18 +259,18 @@ func (f *flow) tlsRecord(r *tlsrec.Record, cur *PacketInfo) {
 	case r.Inner == tlsrec.TypeHandshake:
 		f.tlsHandshake(r, base, cur)
 	case r.Inner == tlsrec.TypeChangeCipherSpec:
-		cur.add("tls-change-cipher-spec", append(base, Param{"compat", info.Version == "1.3"}))
+		cur.add(EventTLSChangeCipherSpec, append(base, Param{"compat", info.Version == "1.3"}))
 	case r.Inner == tlsrec.TypeAlert && r.Alert != nil:
 		p := append(base, Param{"level", r.Alert.Level.String()}, Param{"description", r.Alert.Description.String()})
 		if r.Alert.Description == tlsrec.CloseNotify {
 			p = append(p, Param{"close_notify", true})
 		}
-		cur.add("tls-alert", p)
+		cur.add(EventTLSAlert, p)
 	case r.Type == tlsrec.TypeAlert && r.Encrypted:
-		cur.add("tls-alert", base)
+		cur.add(EventTLSAlert, base)
 	case r.Type == tlsrec.TypeHandshake && r.Encrypted:
 		// TLS 1.2: the encrypted Finished after ChangeCipherSpec.
-		cur.add("tls-handshake", append(base, Param{"messages", []string{"finished"}}, Param{"likely", true}))
+		cur.add(EventTLSHandshake, append(base, Param{"messages", []string{"finished"}}, Param{"likely", true}))
 	default:
 		p := base
 		if r.Decrypted {
@@ -288,11 +288,11 @@ func (f *flow) tlsRecord(r *tlsrec.Record, cur *PacketInfo) {
 			p = append(p, Param{"key_generation", int64(r.KeyGeneration)})
 		}
 		if !(r.Decrypted && r.Inner == tlsrec.TypeApplicationData && len(r.Plaintext) > 0 && f.inner != nil && f.inner.mode != modeOpaque) || f.inner == nil {
-			cur.add("tls-application-data", p)
+			cur.add(EventTLSApplicationData, p)
 		} else {
 			// The plaintext's own events (HTTP, WebSocket) explain the
 			// packet; this one says where they came from.
-			cur.add("tls-application-data", append(p, Param{"carries", true}))
+			cur.add(EventTLSApplicationData, append(p, Param{"carries", true}))
 		}
 	}
 	if r.Encrypted {
@@ -348,7 +348,7 @@ func (f *flow) tlsHandshake(r *tlsrec.Record, base Params, cur *PacketInfo) {
 				p = append(p, Param{"ech", true})
 			}
 			p = append(p, Param{"extensions", int64(len(h.Extensions))})
-			cur.add("tls-client-hello", p)
+			cur.add(EventTLSClientHello, p)
 		case m.ServerHello != nil:
 			h := m.ServerHello
 			p := append(Params(nil), base...)
@@ -358,7 +358,7 @@ func (f *flow) tlsHandshake(r *tlsrec.Record, base Params, cur *PacketInfo) {
 				if h.HasKeyShare {
 					p = append(p, Param{"group", tlsrec.GroupName(h.KeyShare)})
 				}
-				cur.add("tls-server-hello", p)
+				cur.add(EventTLSServerHello, p)
 				continue
 			}
 			v := h.NegotiatedVersion()
@@ -391,7 +391,7 @@ func (f *flow) tlsHandshake(r *tlsrec.Record, base Params, cur *PacketInfo) {
 			if !tlsrec.CanDecrypt(h.CipherSuite) {
 				p = append(p, Param{"unsupported_suite", true})
 			}
-			cur.add("tls-server-hello", p)
+			cur.add(EventTLSServerHello, p)
 		default:
 			names = append(names, m.Type.String())
 			if m.Extensions != nil && m.Extensions.ALPN != "" {
@@ -437,7 +437,7 @@ func (f *flow) tlsHandshake(r *tlsrec.Record, base Params, cur *PacketInfo) {
 			p = append(p, Param{"alpn", m.Extensions.ALPN})
 		}
 	}
-	cur.add("tls-handshake", p)
+	cur.add(EventTLSHandshake, p)
 }
 
 // names16 names values, leaving GREASE out.

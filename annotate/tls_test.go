@@ -62,7 +62,7 @@ func tsharkWSS(t *testing.T, pcap, keylog string, port int) []wssFrame {
 func ourFrames(res *Result) []wssFrame {
 	var out []wssFrame
 	for _, f := range res.Frames {
-		w := wssFrame{packet: f.Packet, fin: f.FIN, rsv: f.RSV, opcode: f.Opcode, len7: f.PayloadLength}
+		w := wssFrame{packet: f.Packet, fin: f.FIN, rsv: f.RSV, opcode: uint8(f.Opcode), len7: f.PayloadLength}
 		if f.Masked {
 			w.mask = fmt.Sprintf("%x", f.MaskKey)
 		}

@@ -149,7 +149,7 @@ func compareWithTshark(t *testing.T, tshark, file string, res *Result) (compared
 		}
 		for i, tf := range tp.frames {
 			f := ours[i]
-			g := tsharkFrame{fin: f.FIN, rsv: f.RSV, opcode: f.Opcode, masked: f.Masked, length: f.PayloadLength}
+			g := tsharkFrame{fin: f.FIN, rsv: f.RSV, opcode: uint8(f.Opcode), masked: f.Masked, length: f.PayloadLength}
 			if f.Masked {
 				g.maskKey = hex.EncodeToString(f.MaskKey[:])
 			}

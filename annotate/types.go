@@ -4,6 +4,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
 )
@@ -122,7 +123,7 @@ func (p Params) Map() map[string]any {
 // completes, a fault. Kind is a stable lowercase-hyphenated name (see the
 // package documentation for the list and each kind's parameters).
 type Event struct {
-	Kind   string
+	Kind   EventKind
 	Params Params
 	// Frame and Message point at the frame or message the event is about,
 	// when there is one.
@@ -177,7 +178,7 @@ func (r Range) Len() int { return r.End - r.Start }
 // part that packet holds.
 type Field struct {
 	// Kind is the field's stable name; the package documentation lists them.
-	Kind string
+	Kind FieldKind
 	// Payload is the range within the packet's TCP payload; Data is the same
 	// bytes within the packet's captured Data.
 	Payload Range
@@ -356,7 +357,7 @@ type PacketInfo struct {
 }
 
 // Event returns the first event of the given kind, and whether there is one.
-func (p *PacketInfo) Event(kind string) (Event, bool) {
+func (p *PacketInfo) Event(kind EventKind) (Event, bool) {
 	for _, e := range p.Events {
 		if e.Kind == kind {
 			return e, true
@@ -379,7 +380,7 @@ type Frame struct {
 
 	FIN    bool
 	RSV    uint8 // the three bits as a number: RSV1 = 4, RSV2 = 2, RSV3 = 1
-	Opcode uint8
+	Opcode websocket.Opcode
 	Masked bool
 	// MaskKey is the masking key, valid when Masked.
 	MaskKey [4]byte
@@ -405,11 +406,11 @@ type Frame struct {
 }
 
 // OpcodeName returns the name RFC 6455 gives the frame's opcode.
-func (f *Frame) OpcodeName() string { return opcodeName(f.Opcode) }
+func (f *Frame) OpcodeName() string { return f.Opcode.String() }
 
 // IsControl reports whether the frame is a control frame (close, ping,
 // pong or a reserved control opcode).
-func (f *Frame) IsControl() bool { return f.Opcode&0x8 != 0 }
+func (f *Frame) IsControl() bool { return f.Opcode.IsControl() }
 
 // Message is a complete WebSocket message: a data message (one or more
 // frames) or a control frame.
@@ -422,7 +423,7 @@ type Message struct {
 	Packet int
 	Time   time.Time
 	// Opcode is the first frame's opcode (text, binary or a control opcode).
-	Opcode uint8
+	Opcode websocket.Opcode
 	Frames []*Frame
 	// Compressed reports permessage-deflate (RSV1 on the first frame).
 	Compressed bool
@@ -470,7 +471,7 @@ type Message struct {
 }
 
 // OpcodeName returns the name of the message's opcode.
-func (m *Message) OpcodeName() string { return opcodeName(m.Opcode) }
+func (m *Message) OpcodeName() string { return m.Opcode.String() }
 
 // Result is the annotation of a whole capture.
 type Result struct {

@@ -11,8 +11,6 @@ import (
 	"github.com/wstrace/wstrace/annotate/websocket"
 )
 
-func opcodeName(op uint8) string { return websocket.Opcode(op).String() }
-
 // wsFlow reads the WebSocket frames of one direction.
 type wsFlow struct {
 	f       *flow
@@ -98,7 +96,7 @@ func (w *wsFlow) feed(off int64, b []byte, owner *PacketInfo, payOff int, cur *P
 			w.parts[k-1].set("bytes", w.parts[k-1].get("bytes").(int64)+n)
 			return
 		}
-		p := owner.add("ws-frame-part", Params{{"bytes", n}, {"packet", owner.Number}, {"frame_offset", max(off, w.lastEnd) - w.lastEnd}})
+		p := owner.add(EventWSFramePart, Params{{"bytes", n}, {"packet", owner.Number}, {"frame_offset", max(off, w.lastEnd) - w.lastEnd}})
 		w.parts = append(w.parts, p)
 	}
 }
@@ -134,7 +132,7 @@ func (w *wsFlow) drain(cur *PacketInfo) {
 			w.parts = nil
 			w.msgFrames = nil
 			if cur != nil {
-				cur.add("ws-sync-lost", Params{{"stream_offset", se.Offset}, {"gap_bytes", se.Gap}, {"direction", w.f.role.String()}})
+				cur.add(EventWSSyncLost, Params{{"stream_offset", se.Offset}, {"gap_bytes", se.Gap}, {"direction", w.f.role.String()}})
 			}
 			continue
 		}
@@ -187,7 +185,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 		StreamOffset:  wf.Offset,
 		FIN:           h.Fin,
 		RSV:           h.RSV,
-		Opcode:        uint8(h.Opcode),
+		Opcode:        h.Opcode,
 		Masked:        h.Masked,
 		MaskKey:       h.MaskKey,
 		PayloadLength: h.PayloadLength,
@@ -212,8 +210,8 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 
 	// Fields.
 	o := wf.Offset
-	f.place("ws-flags-opcode", "", o, o+1, o, fr)
-	f.place("ws-mask-length", "", o+1, o+2, o+1, fr)
+	f.place(FieldWSFlagsOpcode, "", o, o+1, o, fr)
+	f.place(FieldWSMaskLength, "", o+1, o+2, o+1, fr)
 	ext := int64(0)
 	switch h.LengthBits {
 	case 16:
@@ -222,12 +220,12 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 		ext = 8
 	}
 	if ext > 0 {
-		f.place("ws-extended-length", "", o+2, o+2+ext, o+2, fr)
+		f.place(FieldWSExtendedLength, "", o+2, o+2+ext, o+2, fr)
 	}
 	if h.Masked {
-		f.place("ws-masking-key", "", o+2+ext, o+6+ext, o+2+ext, fr)
+		f.place(FieldWSMaskingKey, "", o+2+ext, o+6+ext, o+2+ext, fr)
 	}
-	f.place("ws-payload", "", wf.PayloadOffset, end, wf.PayloadOffset, fr)
+	f.place(FieldWSPayload, "", wf.PayloadOffset, end, wf.PayloadOffset, fr)
 
 	// Parts seen while the frame was in progress.
 	for _, p := range w.parts {
@@ -242,7 +240,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 			continue
 		}
 		if _, ok := pi.Event("ws-frame-part"); !ok {
-			pi.add("ws-frame-part", Params{{"frame", fr.Index}, {"opcode_name", fr.OpcodeName()}, {"control", fr.IsControl()}, {"completed_by", cur.Number}, {"packet", pi.Number}})
+			pi.add(EventWSFramePart, Params{{"frame", fr.Index}, {"opcode_name", fr.OpcodeName()}, {"control", fr.IsControl()}, {"completed_by", cur.Number}, {"packet", pi.Number}})
 		}
 	}
 	w.lastEnd = wf.End
@@ -282,9 +280,9 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	if wf.Truncated {
 		p.Set("truncated", true)
 	}
-	kind := "ws-data"
+	kind := EventWSData
 	if fr.IsControl() {
-		kind = "ws-control"
+		kind = EventWSControl
 		switch h.Opcode {
 		case websocket.OpClose:
 			code, reason, _ := websocket.ParseClosePayload(fr.Payload)
@@ -320,11 +318,11 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	msg, faults := w.asm.Add(wf)
 	for _, ft := range wf.Faults {
 		fr.Faults = append(fr.Faults, string(ft.Kind))
-		cur.addEvent(Event{Kind: "ws-fault", Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
+		cur.addEvent(Event{Kind: EventWSFault, Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
 	}
 	for _, ft := range faults {
 		fr.Faults = append(fr.Faults, string(ft.Kind))
-		cur.addEvent(Event{Kind: "ws-fault", Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
+		cur.addEvent(Event{Kind: EventWSFault, Params: Params{{"fault", string(ft.Kind)}, {"detail", ft.Detail}, {"frame", fr.Index}}, Frame: fr})
 	}
 	if msg == nil {
 		return
@@ -355,7 +353,7 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 		From:        f.role,
 		Packet:      cur.Number,
 		Time:        cur.Time,
-		Opcode:      uint8(msg.Opcode),
+		Opcode:      msg.Opcode,
 		Frames:      frames,
 		Compressed:  msg.Compressed,
 		Data:        msg.Payload,
@@ -429,7 +427,7 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 		}
 		p.Set("close_reason", m.CloseReason)
 	}
-	if !websocket.Opcode(m.Opcode).IsControl() {
+	if !m.Opcode.IsControl() {
 		if m.From == Client {
 			a.cause.add(m)
 		} else if a.cause.link(m); m.CausedBy != nil {
@@ -438,11 +436,11 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 			p.Set("cause_connection", m.CausedBy.Conn.ID)
 		}
 	}
-	cur.addEvent(Event{Kind: "ws-message", Params: p, Message: m})
+	cur.addEvent(Event{Kind: EventWSMessage, Params: p, Message: m})
 	if m.CapHit && m.Compressed {
-		cur.addEvent(Event{Kind: "ws-size-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})
+		cur.addEvent(Event{Kind: EventWSSizeCap, Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})
 	}
-	shareable := !websocket.Opcode(m.Opcode).IsControl() && !m.Incomplete
+	shareable := !m.Opcode.IsControl() && !m.Incomplete
 	shared := false
 	var key uint64
 	if shareable {
@@ -454,7 +452,7 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	}
 	kept, hit := a.retain(m, shared)
 	if hit {
-		cur.addEvent(Event{Kind: "ws-memory-cap", Params: Params{{"message", m.Index}, {"cap", a.opts.MaxRetained}, {"kept", int64(kept)}}, Message: m})
+		cur.addEvent(Event{Kind: EventWSMemoryCap, Params: Params{{"message", m.Index}, {"cap", a.opts.MaxRetained}, {"kept", int64(kept)}}, Message: m})
 	} else if shareable && !shared {
 		a.shared.store(m.Data, key)
 	}

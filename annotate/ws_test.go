@@ -283,7 +283,7 @@ func TestFailedUpgradesAndPlainHTTP(t *testing.T) {
 			// The body is a field of its own.
 			var kinds []string
 			for _, f := range res.Packets[6].Fields {
-				kinds = append(kinds, f.Kind)
+				kinds = append(kinds, string(f.Kind))
 			}
 			if !strings.Contains(fmt.Sprint(kinds), "http-body") {
 				t.Errorf("packet 7 fields %v", kinds)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
+	"github.com/wstrace/wstrace/annotate/websocket"
 )
 
 // appPage holds what the page knows of the application protocols
@@ -31,7 +32,7 @@ func (b *builder) appSetup() {
 	}
 	for _, pi := range b.res.Packets {
 		if len(pi.Messages) == 0 || pi.Phase == annotate.PhaseTeardown {
-			if e, ok := pi.Event("ack"); ok && pi.PayloadLength == 0 && pi.Phase == annotate.PhaseAck {
+			if e, ok := pi.Event(annotate.EventAck); ok && pi.PayloadLength == 0 && pi.Phase == annotate.PhaseAck {
 				nums, _ := e.Params.Get("acked_packets").([]int)
 				all := len(nums) > 0
 				for _, n := range nums {
@@ -45,7 +46,7 @@ func (b *builder) appSetup() {
 		}
 		beat := true
 		for _, m := range pi.Messages {
-			if m.Opcode == 9 || m.Opcode == 10 {
+			if m.Opcode == websocket.OpPing || m.Opcode == websocket.OpPong {
 				continue
 			}
 			recs := a.res.OfMessage(m.Index)

@@ -50,7 +50,7 @@ func (b *builder) computeTCPFacts() {
 		}
 		me, peer := endKey{c, pi.From}, endKey{c, pi.From.Peer()}
 		for _, e := range pi.Events {
-			if e.Kind == "tcp-handshake-1" || e.Kind == "tcp-handshake-2" {
+			if e.Kind == annotate.EventTCPHandshake1 || e.Kind == annotate.EventTCPHandshake2 {
 				if e.Params.Get("wscale") != nil {
 					shift[me] = int(e.Int("wscale"))
 				} else {

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/tcpdump"
@@ -446,10 +447,10 @@ func joinInts(v []int) string {
 	return strings.Join(s, ", ")
 }
 
-func (b *builder) opcodeName(op int) string {
-	key := "opcode." + strconv.Itoa(op)
+func (b *builder) opcodeName(op websocket.Opcode) string {
+	key := "opcode." + strconv.Itoa(int(op))
 	if !b.cat.Has(key) {
-		return b.text("opcode.reserved", map[string]any{"Opcode": op})
+		return b.text("opcode.reserved", map[string]any{"Opcode": int(op)})
 	}
 	return b.text(key, nil)
 }
@@ -473,7 +474,7 @@ func (b *builder) frameData(fr *annotate.Frame) *frameData {
 	}
 	fd := &b.frame
 	*fd = frameData{
-		Opcode: b.opcodeName(int(fr.Opcode)), OpcodeNum: int(fr.Opcode), FIN: fr.FIN, RSV1: fr.RSV&4 != 0,
+		Opcode: b.opcodeName(fr.Opcode), OpcodeNum: int(fr.Opcode), FIN: fr.FIN, RSV1: fr.RSV&4 != 0,
 		Masked: fr.Masked, Length: fr.PayloadLength, Header: fr.HeaderLength, LengthBits: fr.LengthBits, Index: fr.Index,
 	}
 	if fr.Masked {
@@ -493,7 +494,7 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 	}
 	md := &b.message
 	*md = messageData{
-		Opcode: b.opcodeName(int(m.Opcode)), OpcodeNum: int(m.Opcode), Size: m.Size, WireSize: m.WireSize,
+		Opcode: b.opcodeName(m.Opcode), OpcodeNum: int(m.Opcode), Size: m.Size, WireSize: m.WireSize,
 		Frames: len(m.Frames), Compressed: m.Compressed, CloseCode: m.CloseCode, CloseReason: Wire(m.CloseReason), Index: m.Index,
 		CapHit: m.CapHit && m.Compressed,
 	}
@@ -513,7 +514,7 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 	if b.opts.Style == StyleClassic {
 		limit = b.opts.maxBytes()
 	}
-	if isText && m.Opcode != 8 && len(m.Data) > 0 {
+	if isText && m.Opcode != websocket.OpClose && len(m.Data) > 0 {
 		// cutText looks at no more than the first limit+1 bytes.
 		text := m.Data
 		if limit > 0 && len(text) > limit+1 {
@@ -532,7 +533,7 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 
 // messageIsText reports whether a message's data is text.
 func messageIsText(m *annotate.Message) bool {
-	return m.Opcode != 2 && utf8.Valid(m.Data)
+	return m.Opcode != websocket.OpBinary && utf8.Valid(m.Data)
 }
 
 // cutText cuts s to at most limit bytes (at a character boundary; 0 means
@@ -568,12 +569,12 @@ func (b *builder) sectionOf(pi *annotate.PacketInfo) string {
 	case annotate.PhaseWSControl:
 		next = SectionMessages
 		for _, f := range pi.Frames {
-			if f.Opcode == 8 {
+			if f.Opcode == websocket.OpClose {
 				next = SectionClose
 			}
 		}
 		for _, e := range pi.Events {
-			if e.Kind == "ws-control" && e.Int("opcode") == 8 {
+			if e.Kind == annotate.EventWSControl && websocket.Opcode(e.Int("opcode")) == websocket.OpClose {
 				next = SectionClose
 			}
 		}
@@ -634,21 +635,21 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		}
 		d.Frame = b.frameData(e.Frame)
 		d.Message = b.messageData(e.Message)
-		key := "event." + e.Kind
+		key := "event." + string(e.Kind)
 		switch e.Kind {
-		case "ack", "tcp-teardown":
+		case annotate.EventAck, annotate.EventTCPTeardown:
 			d.Acked = b.acked(e, base)
-		case "ws-data", "ws-control", "ws-frame-part":
+		case annotate.EventWSData, annotate.EventWSControl, annotate.EventWSFramePart:
 			if d.Frame == nil {
 				if i := int(e.Int("frame")); i >= 0 && i < len(b.res.Frames) && e.Params.Get("frame") != nil {
 					d.Frame = b.frameData(b.res.Frames[i])
 				}
 			}
-		case "tcp-reset":
+		case annotate.EventTCPReset:
 			if b.tcp != nil {
 				d.ResetAfter = b.tcp.resetAfter[pi.Number]
 			}
-		case "ws-fault":
+		case annotate.EventWSFault:
 			if f := "fault." + e.String("fault"); b.cat.Has(f) {
 				key = f
 			}
@@ -660,7 +661,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		if s := strings.TrimSpace(b.text(key, d)); s != "" {
 			p.Text = append(p.Text, s)
 		}
-		if e.Kind == "ws-message" {
+		if e.Kind == annotate.EventWSMessage {
 			if s := b.story(e.Message); s != "" {
 				p.Text = append(p.Text, s)
 			}
@@ -689,7 +690,7 @@ func (b *builder) nounOf(pi *annotate.PacketInfo, d *eventData) string {
 	key := "noun." + string(pi.Phase)
 	switch pi.Phase {
 	case annotate.PhaseTeardown:
-		if e, ok := pi.Event("tcp-teardown"); ok {
+		if e, ok := pi.Event(annotate.EventTCPTeardown); ok {
 			if e.Bool("fin") {
 				key = "noun.fin"
 			} else {
@@ -700,7 +701,7 @@ func (b *builder) nounOf(pi *annotate.PacketInfo, d *eventData) string {
 		d.Frame = nil
 		if len(pi.Frames) > 0 {
 			d.Frame = b.frameData(pi.Frames[0])
-		} else if e, ok := pi.Event("ws-frame-part"); ok {
+		} else if e, ok := pi.Event(annotate.EventWSFramePart); ok {
 			key = "noun.frame-part"
 			if e.Frame != nil {
 				d.Frame = b.frameData(e.Frame)
@@ -849,7 +850,7 @@ func markFor(p *Packet, i int) string {
 func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 	data, linkLen := netData(pi)
 	for i, f := range pi.Fields {
-		if f.Kind != "ws-flags-opcode" || f.Frame == nil {
+		if f.Kind != annotate.FieldWSFlagsOpcode || f.Frame == nil {
 			continue
 		}
 		fr := f.Frame
@@ -867,13 +868,13 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 		}
 		b.shown[kind] = true
 		// The header's fields in this packet.
-		fields := map[string]int{"ws-flags-opcode": i}
+		fields := map[annotate.FieldKind]int{annotate.FieldWSFlagsOpcode: i}
 		for j, g := range pi.Fields {
 			if g.Frame == fr && j != i {
 				fields[g.Kind] = j
 			}
 		}
-		bytesOf := func(kind string) []byte {
+		bytesOf := func(kind annotate.FieldKind) []byte {
 			j, ok := fields[kind]
 			if !ok {
 				return nil
@@ -881,15 +882,15 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 			r := pi.Fields[j].Data
 			return sub(data, annotate.Range{Start: r.Start - linkLen, End: r.End - linkLen})
 		}
-		b0, b1 := bytesOf("ws-flags-opcode"), bytesOf("ws-mask-length")
+		b0, b1 := bytesOf(annotate.FieldWSFlagsOpcode), bytesOf(annotate.FieldWSMaskLength)
 		if len(b0) != 1 || len(b1) != 1 {
 			continue
 		}
 		fd := b.frameData(fr)
 		t := &FrameTable{Title: b.text("ui.frame.title", map[string]any{"Opcode": fd.Opcode, "From": b.roleName(pi.From), "LengthBits": fr.LengthBits,
-			"Compressed": fd.RSV1, "Fragment": !fr.FIN && fr.Opcode != 0, "InCompressed": fd.InCompressed, "Packet": pi.Number})}
+			"Compressed": fd.RSV1, "Fragment": !fr.FIN && fr.Opcode != websocket.OpContinuation, "InCompressed": fd.InCompressed, "Packet": pi.Number})}
 		bit := func(v byte, n uint) string { return strconv.Itoa(int(v>>n) & 1) }
-		row := func(name, bits, value, meaning, field string, raw []byte) {
+		row := func(name, bits, value, meaning string, field annotate.FieldKind, raw []byte) {
 			mark := ""
 			if j, ok := fields[field]; ok {
 				mark = markFor(p, j)
@@ -897,31 +898,31 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 			t.Rows = append(t.Rows, FieldRow{Name: name, Bits: bits, Value: value, Meaning: meaning, Hex: hexBytes(raw), Mark: mark})
 		}
 		set := func(v bool) map[string]any { return map[string]any{"Set": v, "Frame": fd} }
-		row("FIN", bit(b0[0], 7), bit(b0[0], 7), b.text("field.fin", set(b0[0]&0x80 != 0)), "ws-flags-opcode", b0)
-		row("RSV1", bit(b0[0], 6), bit(b0[0], 6), b.text("field.rsv1", set(b0[0]&0x40 != 0)), "ws-flags-opcode", b0)
-		row("RSV2, RSV3", bit(b0[0], 5)+bit(b0[0], 4), bit(b0[0], 5)+bit(b0[0], 4), b.text("field.rsv", set(b0[0]&0x30 != 0)), "ws-flags-opcode", b0)
+		row("FIN", bit(b0[0], 7), bit(b0[0], 7), b.text("field.fin", set(b0[0]&0x80 != 0)), annotate.FieldWSFlagsOpcode, b0)
+		row("RSV1", bit(b0[0], 6), bit(b0[0], 6), b.text("field.rsv1", set(b0[0]&0x40 != 0)), annotate.FieldWSFlagsOpcode, b0)
+		row("RSV2, RSV3", bit(b0[0], 5)+bit(b0[0], 4), bit(b0[0], 5)+bit(b0[0], 4), b.text("field.rsv", set(b0[0]&0x30 != 0)), annotate.FieldWSFlagsOpcode, b0)
 		op := b0[0] & 0x0f
-		row("opcode", fmt.Sprintf("%04b", op), fmt.Sprintf("0x%x", op), b.text("field.opcode", map[string]any{"Name": b.opcodeName(int(op)), "Control": op&8 != 0}), "ws-flags-opcode", b0)
-		row("MASK", bit(b1[0], 7), bit(b1[0], 7), b.text("field.mask", set(b1[0]&0x80 != 0)), "ws-mask-length", b1)
+		row("opcode", fmt.Sprintf("%04b", op), fmt.Sprintf("0x%x", op), b.text("field.opcode", map[string]any{"Name": b.opcodeName(websocket.Opcode(op)), "Control": websocket.Opcode(op).IsControl()}), annotate.FieldWSFlagsOpcode, b0)
+		row("MASK", bit(b1[0], 7), bit(b1[0], 7), b.text("field.mask", set(b1[0]&0x80 != 0)), annotate.FieldWSMaskLength, b1)
 		l7 := b1[0] & 0x7f
-		row("Payload len", fmt.Sprintf("%07b", l7), strconv.Itoa(int(l7)), b.text("field.length", map[string]any{"Value": int(l7), "Frame": fd}), "ws-mask-length", b1)
+		row("Payload len", fmt.Sprintf("%07b", l7), strconv.Itoa(int(l7)), b.text("field.length", map[string]any{"Value": int(l7), "Frame": fd}), annotate.FieldWSMaskLength, b1)
 		diagram := []bitField{{"FIN", 1, uint64(b0[0] >> 7)}, {"RSV1", 1, uint64(b0[0]>>6) & 1}, {"RSV2", 1, uint64(b0[0]>>5) & 1}, {"RSV3", 1, uint64(b0[0]>>4) & 1},
 			{"opcode", 4, uint64(op)}, {"MASK", 1, uint64(b1[0] >> 7)}, {"Payload len", 7, uint64(l7)}}
-		if ext := bytesOf("ws-extended-length"); len(ext) == 2 || len(ext) == 8 {
+		if ext := bytesOf(annotate.FieldWSExtendedLength); len(ext) == 2 || len(ext) == 8 {
 			var v uint64
 			for _, c := range ext {
 				v = v<<8 | uint64(c)
 			}
-			row("Extended payload length", fmt.Sprintf("%d bits", len(ext)*8), groupDigits(strconv.FormatUint(v, 10)), b.text("field.ext-length", map[string]any{"Value": v, "Bits": len(ext) * 8}), "ws-extended-length", ext)
+			row("Extended payload length", fmt.Sprintf("%d bits", len(ext)*8), groupDigits(strconv.FormatUint(v, 10)), b.text("field.ext-length", map[string]any{"Value": v, "Bits": len(ext) * 8}), annotate.FieldWSExtendedLength, ext)
 			diagram = append(diagram, bitField{"Extended payload length", len(ext) * 8, v})
 		}
-		if key := bytesOf("ws-masking-key"); len(key) == 4 {
-			row("Masking-key", "32 bits", hexBytes(key), b.text("field.masking-key", map[string]any{"Key": hexBytes(key)}), "ws-masking-key", key)
+		if key := bytesOf(annotate.FieldWSMaskingKey); len(key) == 4 {
+			row("Masking-key", "32 bits", hexBytes(key), b.text("field.masking-key", map[string]any{"Key": hexBytes(key)}), annotate.FieldWSMaskingKey, key)
 			diagram = append(diagram, bitField{"Masking-key", 32, uint64(key[0])<<24 | uint64(key[1])<<16 | uint64(key[2])<<8 | uint64(key[3])})
 		}
-		payload := bytesOf("ws-payload")
-		row("Payload data", b.text("ui.frame.payload-bits", map[string]any{"Bytes": fr.PayloadLength}), "", b.text("field.payload", map[string]any{"Frame": fd, "Here": len(payload), "Partial": uint64(len(payload)) < fr.PayloadLength}), "ws-payload", cutBytes(payload, 8))
-		if fr.Opcode == 8 && len(fr.Payload) >= 2 {
+		payload := bytesOf(annotate.FieldWSPayload)
+		row("Payload data", b.text("ui.frame.payload-bits", map[string]any{"Bytes": fr.PayloadLength}), "", b.text("field.payload", map[string]any{"Frame": fd, "Here": len(payload), "Partial": uint64(len(payload)) < fr.PayloadLength}), annotate.FieldWSPayload, cutBytes(payload, 8))
+		if fr.Opcode == websocket.OpClose && len(fr.Payload) >= 2 {
 			// The close frame's status code: the payload's first two
 			// bytes, unmasked (RFC 6455 section 5.5.1).
 			code := int(fr.Payload[0])<<8 | int(fr.Payload[1])
@@ -947,7 +948,7 @@ func cutBytes(b []byte, n int) []byte {
 func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 	for _, e := range pi.Events {
 		m := e.Message
-		if e.Kind != "ws-message" || m == nil {
+		if e.Kind != annotate.EventWSMessage || m == nil {
 			continue
 		}
 		md := b.messageData(m)
@@ -978,7 +979,7 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 		}
 		isText := messageIsText(m)
 		switch {
-		case m.Opcode == 8:
+		case m.Opcode == websocket.OpClose:
 			if m.CloseCode == 0 && len(m.Data) == 0 {
 				v.Text = ""
 			} else {
@@ -1177,10 +1178,10 @@ func (b *builder) summary() {
 			closes = true
 		}
 		for _, m := range pi.Messages {
-			if m.Opcode == 8 {
+			if m.Opcode == websocket.OpClose {
 				closes = true
 			}
-			if m.Opcode < 8 {
+			if !m.Opcode.IsControl() {
 				messages++
 				if m.From == annotate.Client {
 					fromClient++

@@ -12,6 +12,7 @@ import (
 	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/text"
 
+	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
 )
 
@@ -86,10 +87,10 @@ func minus(a, b []string) []string {
 	return out
 }
 
-// annotateVocabulary reads, from the annotate package's source, every event
-// kind it emits, every fault its ws-fault events name, and every phase. It
-// reads the source so that a kind added there without a message here fails
-// this package's tests.
+// annotateVocabulary returns every event kind the annotate package emits
+// (annotate.EventKinds) and reads, from its source, every fault its ws-fault
+// events name and every phase. A kind, fault or phase added there without a
+// message here fails this package's tests.
 func annotateVocabulary(t *testing.T) (kinds, faults, phases []string) {
 	t.Helper()
 	add := func(list *[]string, s string) {
@@ -97,10 +98,12 @@ func annotateVocabulary(t *testing.T) (kinds, faults, phases []string) {
 			*list = append(*list, s)
 		}
 	}
-	kindRE := regexp.MustCompile(`(?:\badd|headEvent)\("([a-z0-9-]+)"|Kind: "([a-z0-9-]+)"|kind :?= "([a-z0-9-]+)"`)
 	faultRE := regexp.MustCompile(`"fault"[:,] "([a-z0-9-]+)"`)
 	faultKindRE := regexp.MustCompile(`FaultKind = "([a-z0-9-]+)"`)
 	phaseRE := regexp.MustCompile(`\bPhase = "([a-z0-9-]+)"`)
+	for _, k := range annotate.EventKinds() {
+		add(&kinds, string(k))
+	}
 	files, _ := filepath.Glob("../annotate/*.go")
 	ws, _ := filepath.Glob("../annotate/websocket/*.go")
 	files = append(files, ws...)
@@ -116,9 +119,6 @@ func annotateVocabulary(t *testing.T) (kinds, faults, phases []string) {
 			t.Fatal(err)
 		}
 		src := string(b)
-		for _, m := range kindRE.FindAllStringSubmatch(src, -1) {
-			add(&kinds, m[1]+m[2]+m[3])
-		}
 		for _, m := range faultRE.FindAllStringSubmatch(src, -1) {
 			add(&faults, m[1])
 		}

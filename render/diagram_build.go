@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 )
 
 // diagram draws the sequence diagram of the packets shown.
@@ -96,7 +97,7 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 	var parts []string
 	for _, e := range pi.Events {
 		switch e.Kind {
-		case "ws-upgrade-request", "http-request":
+		case annotate.EventWSUpgradeRequest, annotate.EventHTTPRequest:
 			if e.Bool("part") {
 				continue
 			}
@@ -105,27 +106,27 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 				path, _ = RedactTarget(path)
 			}
 			parts = append(parts, e.String("method")+" "+path)
-		case "ws-upgrade-response", "http-response":
+		case annotate.EventWSUpgradeResponse, annotate.EventHTTPResponse:
 			if e.Bool("part") {
 				continue
 			}
 			parts = append(parts, strconv.Itoa(int(e.Int("status")))+" "+e.String("reason"))
-		case "ws-data", "ws-control":
+		case annotate.EventWSData, annotate.EventWSControl:
 			if fr := e.Frame; fr != nil {
 				if l := b.frameLabel(fr); l != "" {
 					parts = append(parts, l)
 				}
 			}
-		case "ws-message":
+		case annotate.EventWSMessage:
 			if m := e.Message; m != nil {
-				label := PlainText(b.opcodeName(int(m.Opcode)))
+				label := PlainText(b.opcodeName(m.Opcode))
 				switch {
-				case m.Opcode == 8:
+				case m.Opcode == websocket.OpClose:
 					label += fmt.Sprintf(" %d", m.CloseCode)
-				case m.Opcode < 8 && messageIsText(m):
+				case !m.Opcode.IsControl() && messageIsText(m):
 					label += " " + cutRunes(m.Data, 28)
 				}
-				if m.Opcode >= 8 {
+				if m.Opcode.IsControl() {
 					label = b.plainWith("ui.diagram.control", label)
 				}
 				parts = append(parts, label)
@@ -142,10 +143,10 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 // frame that is a whole message: the message's label says it all).
 func (b *builder) frameLabel(fr *annotate.Frame) string {
 	switch {
-	case fr.Opcode >= 8 || fr.Opcode != 0 && fr.FIN:
+	case fr.Opcode.IsControl() || fr.Opcode != websocket.OpContinuation && fr.FIN:
 		return ""
-	case fr.Opcode != 0:
-		return b.plainWith("ui.diagram.fragment-first", PlainText(b.opcodeName(int(fr.Opcode))))
+	case fr.Opcode != websocket.OpContinuation:
+		return b.plainWith("ui.diagram.fragment-first", PlainText(b.opcodeName(fr.Opcode)))
 	case fr.FIN:
 		return b.plain("ui.diagram.fragment-last")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 )
 
 // Defaults of Options.MaxConnections and Options.MaxPackets: what a page
@@ -102,7 +103,7 @@ func (c *Collector) Record(r annotate.Record) error {
 		m := r.Message
 		if row := c.rows[connID(m.Conn)]; row != nil {
 			row.Messages++
-			if m.Opcode == 8 && !row.HaveClose {
+			if m.Opcode == websocket.OpClose && !row.HaveClose {
 				row.HaveClose, row.CloseCode = true, m.CloseCode
 			}
 		}
@@ -146,7 +147,7 @@ func (c *Collector) packet(pi *annotate.PacketInfo) {
 		row.End = pi.Time
 		row.Selected++
 		for _, e := range pi.Events {
-			if e.Kind == "ws-fault" {
+			if e.Kind == annotate.EventWSFault {
 				row.Faults++
 			}
 		}

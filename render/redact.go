@@ -127,9 +127,9 @@ func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction
 	}
 	for _, f := range fields {
 		switch f.Kind {
-		case "http-start-line":
+		case annotate.FieldHTTPStartLine:
 			mask(f.Payload, 0, "", true)
-		case "http-header":
+		case annotate.FieldHTTPHeader:
 			// The value starts after "Name:"; Offset says where this part of
 			// the field begins within the whole line.
 			valueAt := int64(len(f.Name)+1) - f.Offset

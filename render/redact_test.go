@@ -26,7 +26,7 @@ func TestRedactTarget(t *testing.T) {
 
 func TestRedactPayload(t *testing.T) {
 	head := "GET /s?token=abc HTTP/1.1\r\nHost: h\r\nCookie: a=1; b=2\r\nAuthorization: Bearer xyz\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
-	field := func(kind, name, line string) annotate.Field {
+	field := func(kind annotate.FieldKind, name, line string) annotate.Field {
 		i := strings.Index(head, line)
 		return annotate.Field{Kind: kind, Name: name, Payload: annotate.Range{Start: i, End: i + len(line)}}
 	}

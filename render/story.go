@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
 )
 
@@ -97,7 +98,7 @@ type storyData struct {
 
 // story tells what a data message carries and why it was sent, or "".
 func (b *builder) story(m *annotate.Message) string {
-	if m == nil || m.Opcode >= 8 || m.Conn == nil {
+	if m == nil || m.Opcode.IsControl() || m.Conn == nil {
 		return ""
 	}
 	if b.nick == nil {
@@ -242,29 +243,29 @@ func (b *builder) steps() []string {
 		for _, e := range pi.Events {
 			switch {
 			case e.Bool("part"):
-			case e.Kind == "ws-upgrade-request":
+			case e.Kind == annotate.EventWSUpgradeRequest:
 				st.request = pi.Number
-			case e.Kind == "ws-upgrade-response" && e.Int("status") == 101 && st.request > 0 && st.step != nil:
+			case e.Kind == annotate.EventWSUpgradeResponse && e.Int("status") == 101 && st.request > 0 && st.step != nil:
 				st.step.Upgrade = b.joinList([]int{st.request, pi.Number})
 			}
 		}
 		for _, m := range pi.Messages {
 			switch {
-			case m.Opcode == 8 && !st.closed:
+			case m.Opcode == websocket.OpClose && !st.closed:
 				st.closed = true
 				d := base(c, "close")
 				d.FromClient = m.From == annotate.Client
 				d.Code = m.CloseCode
 				d.Packets = strconv.Itoa(m.Packet)
 				add(d)
-			case m.Opcode < 8 && m.From == annotate.Client:
+			case !m.Opcode.IsControl() && m.From == annotate.Client:
 				d := base(c, "message")
 				d.FromClient = true
 				d.Msg = gistOf(m)
 				if d.Msg.Name != "" {
 					d.Nick = "" // the message gives the name: name the sender by its port
 				}
-				d.Opcode = b.opcodeName(int(m.Opcode))
+				d.Opcode = b.opcodeName(m.Opcode)
 				d.Size, d.Binary = m.Size, !messageIsText(m)
 				d.Packets = strconv.Itoa(m.Packet)
 				if a := caused[m]; len(a) > 0 {

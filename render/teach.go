@@ -133,7 +133,7 @@ func (b *builder) exerciseAck() (string, string) {
 		if pi.Phase != annotate.PhaseAck || !pi.Relative {
 			continue
 		}
-		e, ok := pi.Event("ack")
+		e, ok := pi.Event(annotate.EventAck)
 		if !ok {
 			continue
 		}

@@ -236,13 +236,13 @@ func (hs *httpState) packet(p *annotate.PacketInfo, d Dir, claims func(string) b
 			continue
 		}
 		switch e.Kind {
-		case "http-request", "ws-upgrade-request":
+		case annotate.EventHTTPRequest, annotate.EventWSUpgradeRequest:
 			path := e.String("path")
 			if len(hs.paths) < 64 {
 				hs.paths = append(hs.paths, path)
 			}
 			hs.body[d] = httpBody{pending: claims(path), path: path, want: -1}
-		case "http-response", "ws-upgrade-response":
+		case annotate.EventHTTPResponse, annotate.EventWSUpgradeResponse:
 			var path string
 			if len(hs.paths) > 0 {
 				path, hs.paths = hs.paths[0], hs.paths[1:]

@@ -127,7 +127,7 @@ func checkDemo(t *testing.T, res *annotate.Result, deflate bool) {
 			t.Errorf("packet %d: %s after connection %d reached a later phase", p.Number, p.Phase, p.Conn.ID)
 		}
 		reached[p.Conn.ID] = max(reached[p.Conn.ID], s)
-		if e, ok := p.Event(string(annotate.PhaseTeardown)); ok && e.Bool("fin") {
+		if e, ok := p.Event(annotate.EventTCPTeardown); ok && e.Bool("fin") {
 			fins++
 		}
 	}

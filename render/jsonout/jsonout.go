@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/render"
 )
@@ -412,12 +413,12 @@ func packet(p *annotate.PacketInfo, redact bool) Packet {
 		for _, kv := range e.Params {
 			ev[kv.Name] = redactValue(redact, kv.Name, kv.Value)
 		}
-		ev["kind"] = e.Kind
+		ev["kind"] = string(e.Kind)
 		out.Events = append(out.Events, ev)
 	}
 	for _, f := range p.Fields {
 		jf := Field{
-			Kind:      f.Kind,
+			Kind:      string(f.Kind),
 			Name:      f.Name,
 			Start:     f.Payload.Start,
 			End:       f.Payload.End,
@@ -450,7 +451,7 @@ func frame(f *annotate.Frame, opts Options) Frame {
 		From:          f.From.String(),
 		FIN:           f.FIN,
 		RSV:           f.RSV,
-		Opcode:        f.Opcode,
+		Opcode:        uint8(f.Opcode),
 		OpcodeName:    f.OpcodeName(),
 		Masked:        f.Masked,
 		PayloadLength: f.PayloadLength,
@@ -482,7 +483,7 @@ func message(m *annotate.Message) Message {
 		Time:       timeString(m.Time),
 		Connection: connID(m.Conn),
 		From:       m.From.String(),
-		Opcode:     m.Opcode,
+		Opcode:     uint8(m.Opcode),
 		OpcodeName: m.OpcodeName(),
 		Fragments:  len(m.Frames),
 		Frames:     make([]int, 0, len(m.Frames)),
@@ -506,7 +507,7 @@ func message(m *annotate.Message) Message {
 		s := base64.StdEncoding.EncodeToString(m.Data)
 		out.DataBase64 = &s
 	}
-	if m.Opcode == 8 {
+	if m.Opcode == websocket.OpClose {
 		code, reason := m.CloseCode, m.CloseReason
 		out.CloseCode, out.CloseReason = &code, &reason
 	}

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/render"
 )
@@ -327,7 +328,7 @@ func (e *encoder) event(ev annotate.Event) {
 			e.buf = append(e.buf, ' ')
 		}
 		if i < 0 {
-			e.str(ev.Kind)
+			e.str(string(ev.Kind))
 			continue
 		}
 		e.value(redactValue(e.redact, ev.Params[i].Name, ev.Params[i].Value))
@@ -423,7 +424,7 @@ func (e *encoder) other(v any) {
 
 func (e *encoder) field(f *annotate.Field) {
 	e.open('{')
-	e.strField("kind", f.Kind)
+	e.strField("kind", string(f.Kind))
 	if f.Name != "" {
 		e.strField("name", f.Name)
 	}
@@ -535,13 +536,13 @@ func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	}
 	e.boolField("json", m.JSON)
 	e.key("close_code")
-	if m.Opcode == 8 {
+	if m.Opcode == websocket.OpClose {
 		e.int(int64(m.CloseCode))
 	} else {
 		e.null()
 	}
 	e.key("close_reason")
-	if m.Opcode == 8 {
+	if m.Opcode == websocket.OpClose {
 		e.str(m.CloseReason)
 	} else {
 		e.null()

@@ -144,7 +144,7 @@ func TestWriteOddValues(t *testing.T) {
 				odd, "odd name", "", "empty name", "s2", odd,
 			)},
 			{Kind: "bare"},
-			{Kind: odd, Params: annotate.Params{}},
+			{Kind: annotate.EventKind(odd), Params: annotate.Params{}},
 		},
 		Fields: []annotate.Field{{Kind: "ws-payload", Frame: fr, Partial: true}, {Kind: "http-header", Name: odd}},
 		Frames: []*annotate.Frame{fr}, Messages: []*annotate.Message{text, bin},
