@@ -21,9 +21,7 @@ import (
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/internal/outfile"
 	"github.com/wstrace/wstrace/render"
-	"github.com/wstrace/wstrace/render/html"
-	"github.com/wstrace/wstrace/render/jsonout"
-	"github.com/wstrace/wstrace/render/markdown"
+	"github.com/wstrace/wstrace/render/output"
 	"github.com/wstrace/wstrace/render/text"
 )
 
@@ -302,48 +300,27 @@ func renderFile(ctx context.Context, stdout io.Writer, stdin io.Reader, name str
 	// dropping them saves about half a kilobyte per packet.
 	aopts.DropDecoded = opts.Filter == nil
 	known := &knownLinkTypes{Source: withProgress(src, name), name: displayName(name), ctx: ctx, count: f.count}
-	var col *render.Collector
-	var readErr error
-	if !format.Streams() {
-		if format == render.FormatPcapng {
-			// A capture file keeps every selected packet.
-			opts.MaxConnections, opts.MaxPackets = -1, -1
-		}
-		col = render.NewCollector(opts)
-		aopts.Emit = col.Record
-		_, readErr = annotate.Annotate(known, aopts)
-		if known.err != nil && errors.Is(readErr, known.err) {
-			readErr = known.err // it names the file and packet already
-		}
-	}
-	if err := ctx.Err(); err != nil {
+	bw := bufio.NewWriterSize(ctxWriter{ctx, out}, 64<<10)
+	readErr, err := output.Write(bw, known, output.Options{
+		Format:        format,
+		Page:          opts,
+		Annotate:      aopts,
+		Capture:       render.Capture{Name: filepath.Base(displayName(name))},
+		Color:         format == render.FormatText && f.useColor(out),
+		FramePayloads: f.framePayload,
+		Secrets:       func() []capture.Secrets { return append(sourceSecrets(src), secrets...) },
+		ReadErr: func(err error) error {
+			if known.err != nil && errors.Is(err, known.err) {
+				return known.err // it names the file and packet already
+			}
+			return err
+		},
+		Stop: func() bool { return ctx.Err() != nil },
+	})
+	if ctx.Err() != nil {
 		return errInterrupted
 	}
-
-	bw := bufio.NewWriterSize(ctxWriter{ctx, out}, 64<<10)
-	secrets = append(sourceSecrets(src), secrets...)
-	if format.Streams() {
-		// JSON is written record by record as the annotation goes, in
-		// memory the size of what is open, not of the capture.
-		jopts := jsonout.Options{Indent: true, FramePayloads: f.framePayload, Redact: !opts.NoRedact}
-		if opts.Selective() {
-			jopts.Select = opts.Selects
-		}
-		readErr = jsonout.WriteSource(bw, known, aopts, jopts, format == render.FormatJSONL)
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
-		if known.err != nil && errors.Is(readErr, known.err) {
-			readErr = known.err
-		}
-		var re *jsonout.ReadError
-		if readErr != nil && !errors.As(readErr, &re) && readErr != known.err {
-			return readErr
-		}
-	} else if err := writePage(bw, col, format, render.Capture{Name: filepath.Base(displayName(name)), Err: readErr}, f, out, secrets); err != nil {
-		if ctx.Err() != nil {
-			return errInterrupted
-		}
+	if err != nil {
 		return err
 	}
 	if err := bw.Flush(); err != nil {
@@ -406,27 +383,6 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 		return 0, errInterrupted
 	}
 	return c.w.Write(p)
-}
-
-// writePage writes res in format. dest is where w ends up, to tell whether
-// the text format may use colours.
-// secrets go into pcapng output only.
-func writePage(w io.Writer, col *render.Collector, format render.Format, src render.Capture, f pageFlags, dest io.Writer, secrets []capture.Secrets) error {
-	page, err := col.Build(src)
-	if err != nil {
-		return err
-	}
-	switch format {
-	case render.FormatHTML:
-		return html.Write(w, page)
-	case render.FormatText:
-		return text.Write(w, page, text.Options{Color: f.useColor(dest)})
-	case render.FormatPcapng:
-		page.Secrets = secrets
-		return render.WritePcapng(w, page)
-	default:
-		return markdown.Write(w, page)
-	}
 }
 
 // useColor reports whether a text page written to dest gets colours: with
