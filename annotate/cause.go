@@ -31,6 +31,7 @@ type causeIndex struct {
 type causeEntry struct {
 	m        *Message
 	contents []string
+	bytes    [][]byte // contents as bytes, searched for without a conversion each time
 }
 
 // textContents returns the whole text of data, when long enough, and its
@@ -61,38 +62,92 @@ func textContents(data []byte, isJSON bool, limit int) []string {
 }
 
 // jsonStrings returns the string values (not keys) of a JSON text, decoded,
-// at most limit of them.
+// at most limit of them, as encoding/json's Decoder.Token would give them,
+// stopping at the first thing that is not JSON. It scans the text itself:
+// a message's strings are read for every server message, and the Decoder
+// costs a dozen allocations per token.
 func jsonStrings(data []byte, limit int) []string {
-	dec := json.NewDecoder(bytes.NewReader(data))
 	type open struct{ object, keyNext bool }
 	var stack []open
 	var out []string
-	for len(out) < limit {
-		tok, err := dec.Token()
-		if err != nil {
-			break
-		}
-		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+	for i := 0; i < len(data) && len(out) < limit; {
+		c := data[i]
+		switch c {
+		case ' ', '\t', '\n', '\r', ',', ':':
+			i++
+			continue
+		case '}', ']':
 			if len(stack) > 0 {
 				stack = stack[:len(stack)-1]
 			}
+			i++
 			continue
 		}
+		// A value, or an object's key.
+		isKey := false
 		if n := len(stack); n > 0 && stack[n-1].object {
-			if stack[n-1].keyNext { // a key: its value comes next
-				stack[n-1].keyNext = false
-				continue
-			}
-			stack[n-1].keyNext = true // after this value, a key
+			isKey = stack[n-1].keyNext
+			stack[n-1].keyNext = !isKey
 		}
-		switch v := tok.(type) {
-		case json.Delim:
-			stack = append(stack, open{object: v == '{', keyNext: v == '{'})
-		case string:
-			out = append(out, v)
+		switch {
+		case c == '{' || c == '[':
+			if !isKey {
+				stack = append(stack, open{object: c == '{', keyNext: c == '{'})
+			}
+			i++
+		case c == '"':
+			end, escaped := stringEnd(data, i+1)
+			if end < 0 {
+				return out // unterminated
+			}
+			if !isKey {
+				raw := data[i : end+1]
+				if escaped || !utf8.Valid(raw) {
+					var v string
+					if json.Unmarshal(raw, &v) != nil {
+						return out
+					}
+					out = append(out, v)
+				} else {
+					out = append(out, string(raw[1:len(raw)-1]))
+				}
+			}
+			i = end + 1
+		default: // a number, true, false or null
+			for i < len(data) && !isJSONDelim(data[i]) {
+				i++
+			}
 		}
 	}
 	return out
+}
+
+// stringEnd returns the index of the quote that ends the JSON string whose
+// contents start at data[i], or -1, and whether the string has escapes.
+func stringEnd(data []byte, i int) (int, bool) {
+	escaped := false
+	for i < len(data) {
+		j := bytes.IndexAny(data[i:], "\"\\")
+		if j < 0 {
+			return -1, escaped
+		}
+		i += j
+		if data[i] == '"' {
+			return i, escaped
+		}
+		escaped = true
+		i += 2 // the backslash and the character it escapes
+	}
+	return -1, escaped
+}
+
+// isJSONDelim reports whether c ends a JSON number or literal.
+func isJSONDelim(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\r', ',', ':', '}', ']', '{', '[', '"':
+		return true
+	}
+	return false
 }
 
 // add remembers a client's text message.
@@ -108,7 +163,11 @@ func (c *causeIndex) add(m *Message) {
 		copy(c.recent, c.recent[1:])
 		c.recent = c.recent[:causeRecent-1]
 	}
-	c.recent = append(c.recent, causeEntry{m, contents})
+	bs := make([][]byte, len(contents))
+	for i, s := range contents {
+		bs[i] = []byte(s)
+	}
+	c.recent = append(c.recent, causeEntry{m, contents, bs})
 }
 
 // link sets m.CausedBy for a server's text message: the remembered client
@@ -128,8 +187,8 @@ func (c *causeIndex) link(m *Message) {
 	if m.JSON && len(m.Data) <= causeScanBytes {
 		values = jsonStrings(m.Data, causeContents*4)
 	}
-	carries := func(s string) bool {
-		if bytes.Contains(text, []byte(s)) {
+	carries := func(b []byte, s string) bool {
+		if bytes.Contains(text, b) {
 			return true
 		}
 		for _, v := range values {
@@ -144,8 +203,8 @@ func (c *causeIndex) link(m *Message) {
 	for i := len(c.recent) - 1; i >= 0; i-- {
 		e := c.recent[i]
 		score := 0
-		for _, s := range e.contents {
-			if carries(s) {
+		for j, s := range e.contents {
+			if carries(e.bytes[j], s) {
 				score++
 			}
 		}

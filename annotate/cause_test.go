@@ -1,6 +1,9 @@
 package annotate
 
 import (
+	"bytes"
+	"encoding/json"
+	"path/filepath"
 	"slices"
 	"testing"
 )
@@ -81,6 +84,74 @@ func TestJSONStrings(t *testing.T) {
 	} {
 		if got := jsonStrings([]byte(tc.in), 10); !slices.Equal(got, tc.want) {
 			t.Errorf("jsonStrings(%s) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}
+
+// decoderStrings is jsonStrings written with encoding/json's Decoder, the
+// oracle of TestJSONStringsDecoder.
+func decoderStrings(data []byte, limit int) []string {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	type open struct{ object, keyNext bool }
+	var stack []open
+	var out []string
+	for len(out) < limit {
+		tok, err := dec.Token()
+		if err != nil {
+			break
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			if len(stack) > 0 {
+				stack = stack[:len(stack)-1]
+			}
+			continue
+		}
+		if n := len(stack); n > 0 && stack[n-1].object {
+			if stack[n-1].keyNext {
+				stack[n-1].keyNext = false
+				continue
+			}
+			stack[n-1].keyNext = true
+		}
+		switch v := tok.(type) {
+		case json.Delim:
+			stack = append(stack, open{object: v == '{', keyNext: v == '{'})
+		case string:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// TestJSONStringsDecoder: jsonStrings gives what encoding/json's Decoder
+// gives for every JSON message of the test captures and for texts with
+// escapes, nesting, numbers and literals.
+func TestJSONStringsDecoder(t *testing.T) {
+	texts := []string{
+		`{"a":"b\"c","d":"\\","e":"\ud83d\ude00 \u00e9","f":"\ud800"}`,
+		` [ 1 , -2.5e3 , true , false , null , "x" , [ "y" , { } ] , { "k" : [ "z" ] } ] `,
+		`{"a":{"b":{"c":["d",{"e":"f"}]}},"g":[],"h":{},"i":"j"}`,
+		"{\"a\":\"\xff\xfe ok\"}", // invalid UTF-8 becomes U+FFFD
+		`["a","b","c","d","e","f","g","h","i","j","k","l"]`,
+		`{"a":`, `["x`, `["x\`, `{"k":"v"`, `[]`, `{}`,
+	}
+	files, _ := filepath.Glob("../testdata/*.pcap*")
+	for _, f := range files {
+		res := annotatePath(t, f, Options{})
+		for _, m := range res.Messages {
+			if m.JSON {
+				texts = append(texts, string(m.Data))
+			}
+		}
+	}
+	if len(texts) < 50 {
+		t.Fatalf("only %d texts", len(texts))
+	}
+	for _, tc := range texts {
+		for _, limit := range []int{3, 128} {
+			if got, want := jsonStrings([]byte(tc), limit), decoderStrings([]byte(tc), limit); !slices.Equal(got, want) {
+				t.Errorf("jsonStrings(%.200s, %d) = %q, want %q", tc, limit, got, want)
+			}
 		}
 	}
 }

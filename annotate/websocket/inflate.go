@@ -33,7 +33,6 @@ var ErrMissingContext = errors.New("websocket: compression context not captured"
 type Inflater struct {
 	noContextTakeover bool
 	max               int64
-	fr                io.ReadCloser
 	src               twoPartReader
 	history           []byte // a suffix of this direction's decompressed stream, at most windowSize bytes
 	historyComplete   bool   // history is the whole stream, or its last windowSize bytes
@@ -115,17 +114,28 @@ func (z *Inflater) inflate(compressed, tail []byte) ([]byte, error) {
 	if !z.noContextTakeover {
 		dict = z.history
 	}
-	if z.fr == nil {
-		z.fr = flate.NewReaderDict(&z.src, dict)
-	} else if err := z.fr.(flate.Resetter).Reset(&z.src, dict); err != nil {
-		return nil, err
+	// The decoder keeps no state from one message to the next (the
+	// window is passed as dict), so the Inflaters of a capture share a
+	// few decoders rather than each holding one of its own (about 40 KiB).
+	var fr io.ReadCloser
+	if v := decoders.Get(); v != nil {
+		fr = v.(io.ReadCloser)
+		if err := fr.(flate.Resetter).Reset(&z.src, dict); err != nil {
+			return nil, err
+		}
+	} else {
+		fr = flate.NewReaderDict(&z.src, dict)
 	}
 	buf := scratch.Get().(*bytes.Buffer)
 	buf.Reset()
-	_, err := buf.ReadFrom(io.LimitReader(z.fr, z.max+1))
+	_, err := buf.ReadFrom(io.LimitReader(fr, z.max+1))
+	// Drop the references to this message's input before sharing.
+	fr.(flate.Resetter).Reset(&emptySource, nil)
+	decoders.Put(fr)
 	if errors.Is(err, io.ErrUnexpectedEOF) && z.src.len() == 0 {
 		err = nil
 	}
+	z.src = twoPartReader{}
 	var corrupt flate.CorruptInputError
 	if errors.As(err, &corrupt) && !z.historyComplete {
 		err = fmt.Errorf("%w: %v", ErrMissingContext, err)
@@ -143,6 +153,12 @@ func (z *Inflater) inflate(compressed, tail []byte) ([]byte, error) {
 // many Inflaters of a capture share a few rather than each growing its own
 // for every message.
 var scratch = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// decoders holds the DEFLATE decoders the Inflaters share.
+var decoders sync.Pool
+
+// emptySource is what an idle decoder in decoders reads.
+var emptySource twoPartReader
 
 // maxScratch is the largest buffer kept in scratch.
 const maxScratch = 1 << 20

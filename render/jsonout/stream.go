@@ -212,7 +212,11 @@ func (e *encoder) connectionMembers(c *annotate.Connection, ca *ConnApp) {
 	e.intField("server_gap_bytes", c.ServerGapBytes)
 	e.tls(c)
 	e.key("app")
-	e.other(ca)
+	if ca == nil {
+		e.null()
+	} else {
+		e.other(ca)
+	}
 }
 
 func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {
@@ -287,7 +291,7 @@ func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	}
 	e.close(']')
 	e.key("app")
-	e.other(apps)
+	e.apps(apps)
 }
 
 // appendTime appends the packet's time as timeString quotes it.
@@ -375,6 +379,19 @@ func (e *encoder) value(v any) {
 		e.strings(v)
 	default:
 		e.other(v)
+	}
+}
+
+// apps writes a packet's or message's application records; most have
+// none, which needs no trip through encoding/json.
+func (e *encoder) apps(apps []App) {
+	switch {
+	case apps == nil:
+		e.null()
+	case len(apps) == 0:
+		e.buf = append(e.buf, '[', ']')
+	default:
+		e.other(apps)
 	}
 }
 
@@ -555,7 +572,7 @@ func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	e.key("faults")
 	e.strings(m.Faults)
 	e.key("app")
-	e.other(apps)
+	e.apps(apps)
 }
 
 // appendString appends s as a JSON string, escaped as encoding/json does
