@@ -10,12 +10,11 @@ import (
 )
 
 // follower prints each packet's explanation while a capture runs, in the
-// classic style: the comment, then the packet as tcpdump -A prints it.
+// classic style: the comment, then the packet as tcpdump -A prints it. The
+// explaining is render.Follower's, the live page's too.
 type follower struct {
-	w    *render.SafeWriter // keeps control characters from the wire off the terminal
-	ann  *annotate.Annotator
-	opts render.Options
-	src  render.Capture
+	w  *render.SafeWriter // keeps control characters from the wire off the terminal
+	fl *render.Follower
 }
 
 func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
@@ -32,25 +31,22 @@ func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
 	if opts.Catalog, err = render.LoadCatalog(lang, opts.Templates); err != nil {
 		return nil, err
 	}
-	return &follower{w: render.NewSafeWriter(w), ann: annotate.New(f.annotateOptions()), opts: opts, src: render.Capture{Name: name}}, nil
+	aopts := f.annotateOptions()
+	// The annotator streams: it forgets what is final, so memory stays
+	// bounded however long the capture runs (the Follower keeps the recent
+	// packets the explanations need).
+	aopts.Emit = func(annotate.Record) error { return nil }
+	return &follower{w: render.NewSafeWriter(w), fl: render.NewFollower(aopts, opts, render.Capture{Name: name})}, nil
 }
 
-// add explains one packet. What later packets reveal (a relay, the end of a
-// frame) is explained on those packets; the page rendered at the end has
-// the whole story.
+// add explains one packet.
 func (f *follower) add(p *capture.Packet) {
-	pi, err := f.ann.Add(p)
-	if err != nil || pi == nil {
+	page, err := f.fl.Add(p)
+	if err != nil {
 		fmt.Fprintf(f.w, "packet %d: %v\n", p.Number, err)
 		return
 	}
-	res := &annotate.Result{Packets: []*annotate.PacketInfo{pi}, Frames: pi.Frames, Messages: pi.Messages}
-	if pi.Conn != nil {
-		res.Connections = []*annotate.Connection{pi.Conn}
-	}
-	page, err := render.Build(res, f.src, f.opts)
-	if err != nil {
-		fmt.Fprintf(f.w, "packet %d: %v\n", p.Number, err)
+	if page == nil {
 		return
 	}
 	for _, pk := range page.Packets {

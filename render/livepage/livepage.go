@@ -32,7 +32,6 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,10 +44,6 @@ import (
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
 )
-
-// recentPackets is how many packets before a packet its explanation may
-// refer to by what they are.
-const recentPackets = 128
 
 // DefaultBuffer is the default of Options.Buffer.
 const DefaultBuffer = 256
@@ -98,10 +93,9 @@ type viewer struct {
 type Server struct {
 	opts  Options
 	shell []byte
-	ann   *annotate.Annotator
-	// recent are the last packets explained (the explaining goroutine's).
-	recent []*annotate.PacketInfo
-	queue  chan *capture.Packet
+	// fl explains the packets (the explaining goroutine's).
+	fl    *render.Follower
+	queue chan *capture.Packet
 	// queued counts the bytes waiting in queue; skipped the packets Add
 	// left off the page.
 	queued, skipped atomic.Int64
@@ -144,10 +138,12 @@ func New(opts Options) (*Server, error) {
 	if opts.Page.Catalog, err = render.LoadCatalog(lang, opts.Page.Templates); err != nil {
 		return nil, err
 	}
+	page := opts.Page
+	page.Fragment = true
 	s := &Server{
 		opts:    opts,
 		shell:   shell,
-		ann:     annotate.New(opts.Annotate),
+		fl:      render.NewFollower(opts.Annotate, page, render.Capture{Name: opts.Source}),
 		queue:   make(chan *capture.Packet, opts.Queue),
 		done:    make(chan struct{}),
 		viewers: map[*viewer]struct{}{},
@@ -207,35 +203,15 @@ func (s *Server) explain() {
 // and its page is built alone. What later packets reveal is explained on
 // those packets.
 func (s *Server) article(p *capture.Packet) (string, error) {
-	pi, err := s.ann.Add(p)
-	if err != nil {
-		return "", fmt.Errorf("packet %d: %w", p.Number, err)
-	}
-	if pi == nil {
-		return "", nil
-	}
 	// The page is built from the packets just before this one too, so that
 	// a sentence about an earlier packet (the one an ACK acknowledges, say)
-	// finds it, but shows only this one. The window keeps the work per
-	// packet bounded however long the capture runs.
-	s.recent = append(s.recent, pi)
-	if len(s.recent) > recentPackets {
-		s.recent = slices.Delete(s.recent, 0, len(s.recent)-recentPackets)
-	}
-	res := &annotate.Result{Packets: s.recent}
-	for _, q := range s.recent {
-		res.Frames = append(res.Frames, q.Frames...)
-		res.Messages = append(res.Messages, q.Messages...)
-		if c := q.Conn; c != nil && !slices.Contains(res.Connections, c) {
-			res.Connections = append(res.Connections, c)
-		}
-	}
-	opts := s.opts.Page
-	opts.First, opts.Last, opts.EarlierShown = pi.Number, pi.Number, true
-	opts.Fragment = true
-	page, err := render.Build(res, render.Capture{Name: s.opts.Source}, opts)
+	// finds it, but shows only this one (render.Follower).
+	page, err := s.fl.Add(p)
 	if err != nil {
 		return "", fmt.Errorf("packet %d: %w", p.Number, err)
+	}
+	if page == nil {
+		return "", nil
 	}
 	var b bytes.Buffer
 	if err := html.Write(&b, page); err != nil {
