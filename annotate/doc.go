@@ -109,6 +109,11 @@
 //
 // # Events
 //
+// Each kind below is an [EventKind] constant named after it (EventTCPGap is
+// "tcp-gap", EventWSRelay "ws-relay"); [EventKinds] lists them all. Field
+// kinds are [FieldKind] constants in the same way (FieldWSPayload), and
+// frame and message opcodes are websocket.Opcode values.
+//
 // Parameters are named in snake_case. Numbers are int64, except packet
 // numbers and frame or message indexes, which are int (lists of them are
 // []int); "seq" and "ack" parameters are uint32 and read as tcpdump prints
