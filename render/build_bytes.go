@@ -73,7 +73,7 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 		}
 		if i := bytes.IndexAny(head, "\n\t"); i >= 0 {
 			b.rawExplained = true
-			p.Notes = append(p.Notes, b.text("ui.note.raw-bytes", map[string]any{"Tab": head[i] == '\t', "Offset": i}))
+			p.Notes = append(p.Notes, b.text("ui.note.raw-bytes", map[string]any{"Tab": head[i] == '\t', "Offset": i, "OffsetHex": fmt.Sprintf("0x%04x", i)}))
 		}
 	}
 	if p.Dump.Omitted > 0 {

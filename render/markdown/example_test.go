@@ -38,10 +38,10 @@ func Example() {
 	//  * picks 3524290970 as its initial sequence number; its maximum segment size (mss) is 16396: it
 	//  * wants at most 16396 bytes of payload in one segment; wscale 7 says that its windows will count in
 	//  * units of 2^7 bytes.
-	//  * The dump breaks a line in the headers because byte 47 of the IP packet is 0x0a, a newline:
-	//  * tcpdump -A prints the bytes 0x0a (newline), 0x09 (tab) and 0x20 (space) as they are, even inside
-	//  * the IP and TCP headers, every other unprintable byte as a dot, and leaves out a 0x0d that comes
-	//  * before a 0x0a.
+	//  * The dump breaks a line in the headers because the IP packet's byte at offset 47 (0x002f, counting
+	//  * from 0 as tcpdump -X does) is 0x0a, a newline: tcpdump -A prints the bytes 0x0a (newline), 0x09
+	//  * (tab) and 0x20 (space) as they are, even inside the IP and TCP headers, every other unprintable
+	//  * byte as a dot, and leaves out a 0x0d that comes before a 0x0a.
 	//  */
 	// 17:50:00.523910 IP 127.0.0.1.60653 > 127.0.0.1.7272: Flags [S], seq 3524290970, win 32768, options [mss 16396,sackOK,TS val 28679666 ecr 28679554,nop,wscale 7], length 0
 	// E..<..@.@..............h..i...............@....

@@ -307,6 +307,12 @@ func TestLayoutDetails(t *testing.T) {
 			if n := strings.Count(out, "0x0a"); lang == "en" && n != 3 { // one note: "is 0x0a", "0x0a (newline)", "before a 0x0a"
 				t.Errorf("%s %s: the raw bytes of -A dumps are explained %d times", style, lang, n/3)
 			}
+			// The note names the byte by its offset as tcpdump -X numbers it
+			// (from 0 at the IP header): packet 1's byte 0x002f is the 0x0a
+			// ("0x0020: a002 8000 0bc5 0000 0204 400c 0402 080a").
+			if !strings.Contains(out, "47（0x002f") && !strings.Contains(out, "offset 47 (0x002f,") {
+				t.Errorf("%s %s: the raw-byte note does not name offset 47 (0x002f)", style, lang)
+			}
 		}
 	}
 }
