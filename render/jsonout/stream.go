@@ -575,6 +575,16 @@ func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	e.apps(apps)
 }
 
+// asciiSafe tells the bytes appendString copies as they are: ASCII other
+// than controls, DEL, quote and backslash. (Bytes from 0x80 up are false:
+// they start UTF-8 sequences, looked at one rune at a time.)
+var asciiSafe = func() (t [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		t[b] = b != '"' && b != '\\'
+	}
+	return t
+}()
+
 // appendString appends s as a JSON string, escaped as encoding/json does
 // without HTML escaping: quote, backslash and control characters escaped,
 // invalid UTF-8 replaced by U+FFFD, U+2028 and U+2029 escaped; and, unlike
@@ -588,8 +598,11 @@ func appendString[S []byte | string](dst []byte, s S) []byte {
 	for i := 0; i < len(s); {
 		b := s[i]
 		if b < utf8.RuneSelf {
-			if b >= 0x20 && b != '"' && b != '\\' && b != 0x7f {
+			if asciiSafe[b] {
 				i++
+				for i < len(s) && asciiSafe[s[i]] {
+					i++
+				}
 				continue
 			}
 			dst = append(dst, s[start:i]...)
