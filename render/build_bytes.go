@@ -3,6 +3,7 @@ package render
 import (
 	"bytes"
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"slices"
 	"strconv"
 	"strings"
@@ -254,7 +255,7 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 			if m.CloseCode == 0 && len(m.Data) == 0 {
 				v.Text = ""
 			} else {
-				v.Text = Printable(fmt.Sprintf("%d %s", m.CloseCode, m.CloseReason), true)
+				v.Text = mdsafe.Printable(fmt.Sprintf("%d %s", m.CloseCode, m.CloseReason), true)
 				v.Lang = "text"
 			}
 		case isText:
@@ -264,7 +265,7 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 					text = text[:len(text)-1]
 				}
 			}
-			v.Text = Printable(text, true)
+			v.Text = mdsafe.Printable(text, true)
 			v.Lang = "text"
 			if m.JSON {
 				v.Lang = "json"

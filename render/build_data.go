@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -210,7 +211,7 @@ func (b *builder) wireParams(p annotate.Params) map[string]any {
 		case []string:
 			w := make([]string, len(v))
 			for i, s := range v {
-				w[i] = EscapeText(s)
+				w[i] = mdsafe.EscapeText(s)
 			}
 			m[k] = strings.Join(w, ", ")
 		case []int:
@@ -304,7 +305,7 @@ func (b *builder) messageData(m *annotate.Message) *messageData {
 			text = text[:limit+1]
 		}
 		shown, more := cutText(string(text), limit, m.Size)
-		md.Text = CodeSpan(shown)
+		md.Text = mdsafe.CodeSpan(shown)
 		if more > 0 {
 			args := b.args()
 			args["More"] = more

@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"io"
 	"net/netip"
 	"slices"
@@ -206,7 +207,7 @@ func (b *builder) summary() {
 	addrs := func(list []netip.AddrPort) string {
 		s := make([]string, len(list))
 		for i, a := range list {
-			s[i] = CodeSpan(a.String())
+			s[i] = mdsafe.CodeSpan(a.String())
 		}
 		return strings.Join(s, ", ")
 	}
@@ -214,7 +215,7 @@ func (b *builder) summary() {
 		pg.Summary = append(pg.Summary, Fact{Label: b.text(label, d), Value: value})
 	}
 	if b.src.Name != "" {
-		fact("ui.summary.capture", CodeSpan(b.src.Name))
+		fact("ui.summary.capture", mdsafe.CodeSpan(b.src.Name))
 	}
 	if len(clients) > 0 {
 		fact("ui.summary.client", addrs(clients))
@@ -228,7 +229,7 @@ func (b *builder) summary() {
 	fact("ui.summary.connections", strconv.Itoa(len(conns)))
 	fact("ui.summary.messages", b.text("ui.summary.messages-value", d))
 	if err := b.src.Err; err != nil {
-		args := map[string]any{"Packet": 0, "Byte": int64(0), "Cut": errors.Is(err, io.ErrUnexpectedEOF), "Detail": CodeSpan(err.Error()), "Shown": len(b.res.Packets)}
+		args := map[string]any{"Packet": 0, "Byte": int64(0), "Cut": errors.Is(err, io.ErrUnexpectedEOF), "Detail": mdsafe.CodeSpan(err.Error()), "Shown": len(b.res.Packets)}
 		var ce *capture.Error
 		if errors.As(err, &ce) {
 			args["Packet"], args["Byte"] = ce.Packet, ce.Offset
@@ -263,7 +264,7 @@ func cutRunes(data []byte, n int) string {
 
 // oneLine makes text printable on one line, its runs of spaces collapsed.
 func oneLine(s string) string {
-	return strings.Join(strings.Fields(Printable(s, false)), " ")
+	return strings.Join(strings.Fields(mdsafe.Printable(s, false)), " ")
 }
 
 // legend explains tcpdump's flags.
@@ -272,6 +273,6 @@ func (b *builder) legend() {
 		{"[S]", "flag.syn"}, {"[S.]", "flag.syn-ack"}, {"[.]", "flag.ack"}, {"[P.]", "flag.psh-ack"},
 		{"[F.]", "flag.fin-ack"}, {"[R]", "flag.rst"}, {"[R.]", "flag.rst-ack"},
 	} {
-		b.page.Legend = append(b.page.Legend, Fact{Label: CodeSpan(f.flags), Value: b.text(f.key, nil)})
+		b.page.Legend = append(b.page.Legend, Fact{Label: mdsafe.CodeSpan(f.flags), Value: b.text(f.key, nil)})
 	}
 }

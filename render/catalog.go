@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"io"
 	"io/fs"
 	"os"
@@ -211,11 +212,11 @@ func (c *Catalog) execute(w io.Writer, key string, data any) error {
 type Wire string
 
 // String returns the escaped Markdown form of w.
-func (w Wire) String() string { return EscapeText(string(w)) }
+func (w Wire) String() string { return mdsafe.EscapeText(string(w)) }
 
 var messageFuncs = template.FuncMap{
 	// code shows a value as a Markdown code span.
-	"code": func(v any) string { return CodeSpan(rawString(v)) },
+	"code": func(v any) string { return mdsafe.CodeSpan(rawString(v)) },
 	// cap upper-cases the first letter, for a role name that begins a sentence.
 	"cap": func(v any) string {
 		s := fmt.Sprint(v)

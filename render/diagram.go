@@ -2,6 +2,7 @@ package render
 
 import (
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"html"
 	"strings"
 	"unicode/utf8"
@@ -47,7 +48,7 @@ type Arrow struct {
 const maxLabel = 44
 
 func cutLabel(s string) string {
-	s = Printable(strings.Join(strings.Fields(s), " "), false)
+	s = mdsafe.Printable(strings.Join(strings.Fields(s), " "), false)
 	if utf8.RuneCountInString(s) <= maxLabel {
 		return s
 	}
@@ -81,7 +82,7 @@ func (d *Diagram) Mermaid() string {
 
 func mermaidText(s string) string {
 	var b strings.Builder
-	for _, r := range Printable(s, false) {
+	for _, r := range mdsafe.Printable(s, false) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', r >= utf8.RuneSelf,
 			strings.ContainsRune(" .,/()[]-_+=?!@*'^$|:", r):
@@ -195,7 +196,7 @@ const bandRepeat = 5
 const maxBand = 18
 
 func cutBand(s string) string {
-	s = Printable(strings.Join(strings.Fields(s), " "), false)
+	s = mdsafe.Printable(strings.Join(strings.Fields(s), " "), false)
 	if r := []rune(s); len(r) > maxBand {
 		return string(r[:maxBand-1]) + "…"
 	}

@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,20 +19,20 @@ func FuzzEscapeText(f *testing.F) {
 	md := NewMarkdown()
 	allowed := regexp.MustCompile(`^<p>[^<]*</p>\n$`)
 	f.Fuzz(func(t *testing.T, s string) {
-		want := strings.TrimSpace(Printable(s, false))
+		want := strings.TrimSpace(mdsafe.Printable(s, false))
 		if want == "" || strings.ContainsAny(want, "\t") || strings.Contains(want, "  ") {
 			return // white space is the generators' to fold
 		}
-		e := EscapeText(want)
+		e := mdsafe.EscapeText(want)
 		if got := PlainText(e); got != want {
-			t.Fatalf("PlainText(EscapeText(%q)) = %q", want, got)
+			t.Fatalf("PlainText(mdsafe.EscapeText(%q)) = %q", want, got)
 		}
 		var b bytes.Buffer
 		if err := md.Convert([]byte(e), &b); err != nil {
 			t.Fatal(err)
 		}
 		if !allowed.Match(b.Bytes()) {
-			t.Fatalf("EscapeText(%q) = %q makes %q", want, e, b.String())
+			t.Fatalf("mdsafe.EscapeText(%q) = %q makes %q", want, e, b.String())
 		}
 	})
 }

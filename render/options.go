@@ -2,7 +2,7 @@
 // that every output format shares ([Page], built by [Build]), the message
 // catalogs in three languages ([Catalog]), and the pieces that keep a page
 // safe to publish: escaping of everything that came from the wire
-// ([CodeSpan], [CodeBlock], [EscapeText]) and redaction of secrets.
+// (see render/internal/mdsafe) and redaction of secrets.
 //
 // The formats live in sub-packages: render/markdown, render/html and
 // render/text write a Page; [WritePcapng] writes the capture back with each

@@ -1,13 +1,16 @@
 package render
 
-import "testing"
+import (
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"testing"
+)
 
 func TestPlainText(t *testing.T) {
 	tests := []struct{ md, want string }{
 		{"The browser's port 60653 sends a **SYN**.", "The browser's port 60653 sends a SYN."},
-		{"text " + CodeSpan("{\"a\":`x`}") + " end", "text {\"a\":`x`} end"},
-		{EscapeText("<script>alert(1)</script> *x* [l](u) ```"), "<script>alert(1)</script> *x* [l](u) ```"},
-		{"瀏覽器本地埠口 60653 向" + EscapeText("遠端") + "埠口 7272 發送 SYN 封包", "瀏覽器本地埠口 60653 向遠端埠口 7272 發送 SYN 封包"},
+		{"text " + mdsafe.CodeSpan("{\"a\":`x`}") + " end", "text {\"a\":`x`} end"},
+		{mdsafe.EscapeText("<script>alert(1)</script> *x* [l](u) ```"), "<script>alert(1)</script> *x* [l](u) ```"},
+		{"瀏覽器本地埠口 60653 向" + mdsafe.EscapeText("遠端") + "埠口 7272 發送 SYN 封包", "瀏覽器本地埠口 60653 向遠端埠口 7272 發送 SYN 封包"},
 		{"a\nb", "a\nb"},
 	}
 	for _, tt := range tests {
@@ -27,14 +30,14 @@ func TestCodeSpanAndFence(t *testing.T) {
 		{"a\nb", "`a\\nb`"},
 	}
 	for _, tt := range tests {
-		if got := CodeSpan(tt.in); got != tt.want {
-			t.Errorf("CodeSpan(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := mdsafe.CodeSpan(tt.in); got != tt.want {
+			t.Errorf("mdsafe.CodeSpan(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	if got := Fence("a ```` b"); got != "`````" {
+	if got := mdsafe.Fence("a ```` b"); got != "`````" {
 		t.Errorf("Fence = %q", got)
 	}
-	if got := Fence("plain"); got != "```" {
+	if got := mdsafe.Fence("plain"); got != "```" {
 		t.Errorf("Fence = %q", got)
 	}
 }
@@ -90,12 +93,12 @@ func TestEscapeText(t *testing.T) {
 		{"遠端_埠口", "遠端_埠口"},
 	}
 	for _, tt := range tests {
-		got := EscapeText(tt.in)
+		got := mdsafe.EscapeText(tt.in)
 		if got != tt.want {
-			t.Errorf("EscapeText(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("mdsafe.EscapeText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 		if plain := PlainText("x " + got); plain != "x "+tt.in {
-			t.Errorf("PlainText(EscapeText(%q)) = %q", tt.in, plain)
+			t.Errorf("PlainText(mdsafe.EscapeText(%q)) = %q", tt.in, plain)
 		}
 	}
 }

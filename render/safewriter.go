@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"io"
 )
 
@@ -9,7 +10,7 @@ import (
 // writers: it passes everything through to the underlying writer except
 // control characters — C0 (other than tab and newline), DEL and C1
 // (U+0080-U+009F, such as U+009B, CSI) — which it writes as the visible
-// escapes [Printable] uses (\x1b, \r, \x9b). Whatever the layers before it
+// escapes [mdsafe.Printable] uses (\x1b, \r, \x9b). Whatever the layers before it
 // missed, no capture can drive the terminal or the viewer that shows the
 // page. Sequences the writer itself emits on purpose (a text page's
 // colours) are listed as allowed and pass unchanged.
@@ -73,7 +74,7 @@ func (s *SafeWriter) Write(p []byte) (int, error) {
 			}
 			if d := data[i+1]; d >= 0x80 && d < 0xa0 {
 				out = append(out, data[start:i]...)
-				out = append(out, escapeRune(rune(d))...)
+				out = append(out, mdsafe.EscapeRune(rune(d))...)
 				i += 2
 				start = i
 				continue
@@ -94,7 +95,7 @@ func (s *SafeWriter) Write(p []byte) (int, error) {
 			}
 		}
 		out = append(out, data[start:i]...)
-		out = append(out, escapeRune(rune(c))...)
+		out = append(out, mdsafe.EscapeRune(rune(c))...)
 		i++
 		start = i
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha1"
 	"encoding/base64"
 	"encoding/hex"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 
 	"github.com/wstrace/wstrace/annotate"
 )
@@ -45,7 +46,7 @@ func (b *builder) teach() {
 		return
 	}
 	for _, g := range glossaryTerms {
-		pg.Glossary = append(pg.Glossary, Fact{Label: CodeSpan(g.term), Value: b.text(g.key, nil)})
+		pg.Glossary = append(pg.Glossary, Fact{Label: mdsafe.CodeSpan(g.term), Value: b.text(g.key, nil)})
 	}
 	deflate, wscale := false, false
 	for _, pi := range b.selectedInfo {

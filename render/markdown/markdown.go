@@ -10,6 +10,7 @@ package markdown
 import (
 	"bytes"
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"io"
 	"io/fs"
 	"strings"
@@ -59,8 +60,8 @@ func Write(w io.Writer, p *render.Page) error {
 func Funcs(p *render.Page) template.FuncMap {
 	return template.FuncMap{
 		"label":     p.Label,
-		"codeblock": render.CodeBlock,
-		"code":      render.CodeSpan,
+		"codeblock": mdsafe.CodeBlock,
+		"code":      mdsafe.CodeSpan,
 		"heading":   func(level int) string { return strings.Repeat("#", min(max(level, 1), 6)) },
 		"inc":       func(n int) int { return n + 1 },
 		"join":      strings.Join,

@@ -10,6 +10,7 @@ package text
 import (
 	"bufio"
 	"fmt"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"io"
 	"os"
 	"strings"
@@ -53,7 +54,7 @@ type writer struct {
 // style returns s, with control characters shown as escapes, in the ANSI
 // style code.
 func (t *writer) style(s, code string) string {
-	s = render.Printable(s, false)
+	s = mdsafe.Printable(s, false)
 	if !t.color || s == "" {
 		return s
 	}
@@ -128,7 +129,7 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	}
 	t.heading(p.Label("ui.label.legend"), 2)
 	for _, f := range p.Legend {
-		t.line("  " + render.Printable(render.PlainText(f.Label), false) + "  " + render.Printable(render.PlainText(f.Value), false))
+		t.line("  " + mdsafe.Printable(render.PlainText(f.Label), false) + "  " + mdsafe.Printable(render.PlainText(f.Value), false))
 	}
 	if len(p.Glossary) > 0 {
 		t.heading(p.Label("ui.label.glossary"), 2)
@@ -149,7 +150,7 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	if len(p.References) > 0 {
 		t.heading(p.Label("ui.label.references"), 2)
 		for _, r := range p.References {
-			t.line("  " + render.Printable(render.PlainText(r.Title), false) + "  " + r.URL)
+			t.line("  " + mdsafe.Printable(render.PlainText(r.Title), false) + "  " + r.URL)
 		}
 	}
 	if err := t.w.Flush(); err != nil {

@@ -1,4 +1,7 @@
-package render
+// Package mdsafe makes untrusted text safe to place in Markdown: code fences,
+// code spans and escaped prose. It serves package render and its writers;
+// nothing in it is part of wstrace's public API.
+package mdsafe
 
 import (
 	"strconv"
@@ -130,7 +133,7 @@ func Printable(s string, keepNewlines bool) string {
 		case r == utf8.RuneError && size <= 1:
 			b.WriteRune(utf8.RuneError)
 		case needsEscape(r, keepNewlines):
-			b.WriteString(escapeRune(r))
+			b.WriteString(EscapeRune(r))
 		default:
 			b.WriteRune(r)
 		}
@@ -156,7 +159,9 @@ func needsEscape(r rune, keepNewlines bool) bool {
 	return false
 }
 
-func escapeRune(r rune) string {
+// EscapeRune returns the visible escape for a rune [Printable] will not print
+// as is: \n, \r, \xHH below U+0100, \uHHHH otherwise.
+func EscapeRune(r rune) string {
 	switch r {
 	case '\n':
 		return `\n`
