@@ -2,6 +2,7 @@ package render
 
 import (
 	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"github.com/wstrace/wstrace/render/internal/textwidth"
 	"testing"
 )
 
@@ -54,14 +55,14 @@ func TestWrap(t *testing.T) {
 		{"averyveryverylongword x", 5, []string{"averyveryverylongword", "x"}},
 	}
 	for _, tt := range tests {
-		got := Wrap(tt.in, tt.width)
+		got := textwidth.Wrap(tt.in, tt.width)
 		if len(got) != len(tt.want) {
-			t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+			t.Errorf("textwidth.Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
 			continue
 		}
 		for i := range got {
 			if got[i] != tt.want[i] {
-				t.Errorf("Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
+				t.Errorf("textwidth.Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
 				break
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"bytes"
 	"fmt"
 	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"github.com/wstrace/wstrace/render/internal/textwidth"
 	"io"
 	"io/fs"
 	"strings"
@@ -85,7 +86,7 @@ func Columns(rows [][]string) string {
 			if i >= len(widths) {
 				widths = append(widths, 0)
 			}
-			widths[i] = max(widths[i], render.TextWidth(c))
+			widths[i] = max(widths[i], textwidth.TextWidth(c))
 		}
 	}
 	var b strings.Builder
@@ -97,7 +98,7 @@ func Columns(rows [][]string) string {
 			}
 			line.WriteString(c)
 			if i < len(r)-1 {
-				line.WriteString(strings.Repeat(" ", widths[i]-render.TextWidth(c)))
+				line.WriteString(strings.Repeat(" ", widths[i]-textwidth.TextWidth(c)))
 			}
 		}
 		b.WriteString(strings.TrimRight(line.String(), " "))

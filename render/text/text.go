@@ -11,6 +11,7 @@ import (
 	"bufio"
 	"fmt"
 	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"github.com/wstrace/wstrace/render/internal/textwidth"
 	"io"
 	"os"
 	"strings"
@@ -65,7 +66,7 @@ func (t *writer) line(s string) { t.w.WriteString(s + "\n") }
 
 // para writes Markdown text as wrapped plain text, indented.
 func (t *writer) para(md, indent, code string) {
-	for _, l := range render.Wrap(render.PlainText(md), t.width-len(indent)) {
+	for _, l := range textwidth.Wrap(render.PlainText(md), t.width-len(indent)) {
 		t.line(indent + t.style(l, code))
 	}
 }
@@ -76,9 +77,9 @@ func (t *writer) heading(md string, level int) {
 	t.line(t.style(s, bold+cyan))
 	switch level {
 	case 1:
-		t.line(t.style(strings.Repeat("=", render.TextWidth(s)), cyan))
+		t.line(t.style(strings.Repeat("=", textwidth.TextWidth(s)), cyan))
 	case 2:
-		t.line(t.style(strings.Repeat("-", render.TextWidth(s)), cyan))
+		t.line(t.style(strings.Repeat("-", textwidth.TextWidth(s)), cyan))
 	}
 	t.line("")
 }
@@ -102,7 +103,7 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	}
 	title := render.PlainText(p.Title)
 	t.line(t.style(title, bold))
-	t.line(strings.Repeat("=", render.TextWidth(title)))
+	t.line(strings.Repeat("=", textwidth.TextWidth(title)))
 	t.line("")
 	for _, s := range p.Intro {
 		t.para(s, "", "")
