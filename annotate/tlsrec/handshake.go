@@ -161,17 +161,7 @@ func parseClientHello(body []byte) (*ClientHello, bool) {
 	if s.Empty() {
 		return h, true
 	}
-	var exts cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
-		return nil, false
-	}
-	for !exts.Empty() {
-		var typ uint16
-		var data cryptobyte.String
-		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
-			return nil, false
-		}
-		h.Extensions = append(h.Extensions, typ)
+	exts, ok := readExtensions(s, func(typ uint16, data cryptobyte.String) bool {
 		ok := true
 		switch typ {
 		case 0: // server_name
@@ -215,10 +205,12 @@ func parseClientHello(body []byte) (*ClientHello, bool) {
 		case 22:
 			h.EncryptThenMAC = true
 		}
-		if !ok {
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	h.Extensions = exts
 	return h, true
 }
 
@@ -237,17 +229,7 @@ func parseServerHello(body []byte) (*ServerHello, bool) {
 	if s.Empty() {
 		return h, true
 	}
-	var exts cryptobyte.String
-	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
-		return nil, false
-	}
-	for !exts.Empty() {
-		var typ uint16
-		var data cryptobyte.String
-		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
-			return nil, false
-		}
-		h.Extensions = append(h.Extensions, typ)
+	exts, ok := readExtensions(s, func(typ uint16, data cryptobyte.String) bool {
 		ok := true
 		switch typ {
 		case 43:
@@ -266,38 +248,53 @@ func parseServerHello(body []byte) (*ServerHello, bool) {
 		case 22:
 			h.EncryptThenMAC = true
 		}
-		if !ok {
-			return nil, false
-		}
+		return ok
+	})
+	if !ok {
+		return nil, false
 	}
+	h.Extensions = exts
 	return h, true
 }
 
 func parseEncryptedExtensions(body []byte) (*EncryptedExtensionsInfo, bool) {
-	s := cryptobyte.String(body)
+	e := new(EncryptedExtensionsInfo)
+	exts, ok := readExtensions(cryptobyte.String(body), func(typ uint16, data cryptobyte.String) bool {
+		if typ != 16 {
+			return true
+		}
+		list, ok := parseALPN(data)
+		if ok && len(list) == 1 {
+			e.ALPN = list[0]
+		}
+		return ok
+	})
+	if !ok {
+		return nil, false
+	}
+	e.Extensions = exts
+	return e, true
+}
+
+// readExtensions reads the extensions block that ends s (a 16-bit length,
+// then type, length and data for each extension), calls each for every
+// extension in order, and returns their types. It fails when the block is
+// malformed, does not end s, or each returns false.
+func readExtensions(s cryptobyte.String, each func(typ uint16, data cryptobyte.String) bool) ([]uint16, bool) {
 	var exts cryptobyte.String
 	if !s.ReadUint16LengthPrefixed(&exts) || !s.Empty() {
 		return nil, false
 	}
-	e := new(EncryptedExtensionsInfo)
+	var types []uint16
 	for !exts.Empty() {
 		var typ uint16
 		var data cryptobyte.String
-		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) {
+		if !exts.ReadUint16(&typ) || !exts.ReadUint16LengthPrefixed(&data) || !each(typ, data) {
 			return nil, false
 		}
-		e.Extensions = append(e.Extensions, typ)
-		if typ == 16 {
-			list, ok := parseALPN(data)
-			if !ok {
-				return nil, false
-			}
-			if len(list) == 1 {
-				e.ALPN = list[0]
-			}
-		}
+		types = append(types, typ)
 	}
-	return e, true
+	return types, true
 }
 
 func parseCertificate(body []byte, tls13 bool) ([]CertificateInfo, bool) {
