@@ -172,6 +172,16 @@ type Range struct {
 // Len returns the number of bytes in the range.
 func (r Range) Len() int { return r.End - r.Start }
 
+// In returns the bytes of b that r covers, as far as b has them: nil when
+// r lies outside b, never a panic.
+func (r Range) In(b []byte) []byte {
+	lo, hi := max(0, min(r.Start, len(b))), max(0, min(r.End, len(b)))
+	if lo > hi {
+		return nil
+	}
+	return b[lo:hi]
+}
+
 // Field is a labelled part of one packet's TCP payload: an HTTP header line,
 // a WebSocket frame header field, a masking key, (part of) a payload. A field
 // whose bytes are spread over several packets appears once in each, with the

@@ -10,6 +10,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 )
 
 // Capture describes the capture a page is built from.
@@ -33,12 +34,12 @@ const (
 	SectionOther    = "other"
 )
 
-// Sections returns the section names in page order.
-func Sections() []string {
+// sectionOrder returns the section names in page order.
+func sectionOrder() []string {
 	return []string{SectionConnect, SectionTLS, SectionUpgrade, SectionMessages, SectionClose, SectionTeardown, SectionOther}
 }
 
-func sectionRank(s string) int { return slices.Index(Sections(), s) }
+func sectionRank(s string) int { return slices.Index(sectionOrder(), s) }
 
 // previewBytes is how much of a message a guide sentence quotes.
 const previewBytes = 40
@@ -171,7 +172,7 @@ func (b *builder) plain(key string) string {
 	if s, ok := b.plainText[key]; ok {
 		return s
 	}
-	s := PlainText(b.text(key, nil))
+	s := mdsafe.PlainText(b.text(key, nil))
 	if b.plainText == nil {
 		b.plainText = map[string]string{}
 	}

@@ -6,11 +6,11 @@ import (
 	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"slices"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/websocket"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // This file lays out a packet's bytes: the dump, the frame field tables,
@@ -39,7 +39,7 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 		payloadAt := pi.PayloadOffset - linkLen
 		if payloadAt >= 0 && payloadAt <= len(data) {
 			payload := data[payloadAt:min(len(data), payloadAt+pi.Captured)]
-			masked, reds := redactPayload(payload, pi.Fields)
+			masked, reds := redact.Payload(payload, pi.Fields)
 			if len(reds) > 0 {
 				data = append(append(append([]byte(nil), data[:payloadAt]...), masked...), data[payloadAt+len(payload):]...)
 				redacted = true
@@ -49,7 +49,7 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 						b.redacted = append(b.redacted, r.What)
 					}
 				}
-				p.Line = redactLine(p.Line, pi)
+				p.Line = redact.Line(p.Line, pi)
 			}
 		}
 	}
@@ -64,7 +64,7 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 		// Unchanged: the pcapng writer replaces the comments anyway.
 		p.captured = pi.Packet
 	}
-	p.Dump = NewDump(data, b.opts.Hex, b.opts.maxBytes())
+	p.Dump = newDump(data, b.opts.Hex, b.opts.maxBytes())
 	// tcpdump -A prints the bytes 0x0a and 0x09 as they are, even in the
 	// headers, where they break a line or open a gap: say so once.
 	if !b.opts.Hex && !b.rawExplained {
@@ -91,19 +91,6 @@ func (b *builder) dump(pi *annotate.PacketInfo, p *Packet) {
 		}
 		p.Marks = append(p.Marks, Mark{ID: fmt.Sprintf("%s-%d", p.ID, i), Start: start, End: end})
 	}
-}
-
-// redactLine redacts the request target in a tcpdump line (tcpdump prints
-// the first line of HTTP on well-known ports).
-func redactLine(line string, pi *annotate.PacketInfo) string {
-	for _, e := range pi.Events {
-		if path := e.String("path"); path != "" {
-			if red, names := RedactTarget(path); len(names) > 0 {
-				line = strings.ReplaceAll(line, path, red)
-			}
-		}
-	}
-	return line
 }
 
 // markFor returns the ID of the mark of field i of the packet, or "".
@@ -152,7 +139,7 @@ func (b *builder) frameTables(pi *annotate.PacketInfo, p *Packet) {
 				return nil
 			}
 			r := pi.Fields[j].Data
-			return sub(data, annotate.Range{Start: r.Start - linkLen, End: r.End - linkLen})
+			return annotate.Range{Start: r.Start - linkLen, End: r.End - linkLen}.In(data)
 		}
 		b0, b1 := bytesOf(annotate.FieldWSFlagsOpcode), bytesOf(annotate.FieldWSMaskLength)
 		if len(b0) != 1 || len(b1) != 1 {
@@ -271,7 +258,7 @@ func (b *builder) payloads(pi *annotate.PacketInfo, p *Packet) {
 				v.Lang = "json"
 			}
 		default:
-			v.Hex = NewDump(data, true, 0)
+			v.Hex = newDump(data, true, 0)
 		}
 		p.Payloads = append(p.Payloads, v)
 	}

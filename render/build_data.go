@@ -12,6 +12,7 @@ import (
 	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/tcpdump"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // This file holds what the message templates see of an event, a frame, a
@@ -205,7 +206,7 @@ func (b *builder) wireParams(p annotate.Params) map[string]any {
 		switch v := kv.Value.(type) {
 		case string:
 			if k == "path" && !b.opts.NoRedact {
-				v, _ = RedactTarget(v)
+				v, _ = redact.Target(v)
 			}
 			m[k] = Wire(v)
 		case []string:

@@ -16,6 +16,7 @@ import (
 	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // This file makes the page-wide parts: sections, the summary, the legend.
@@ -58,7 +59,7 @@ func (b *builder) sections() {
 			d := b.connData(conn)
 			b.page.Sections = append(b.page.Sections, &Section{ID: fmt.Sprintf("c%d", id), Level: 2, Title: b.text("ui.connection", d)})
 		}
-		for _, name := range Sections() {
+		for _, name := range sectionOrder() {
 			s := byConn[id][name]
 			if s == nil {
 				continue
@@ -112,7 +113,7 @@ func (b *builder) connData(c *annotate.Connection) *connData {
 		d.Upgrade = u
 		path := u.Path
 		if !b.opts.NoRedact {
-			path, _ = RedactTarget(path)
+			path, _ = redact.Target(path)
 		}
 		d.Path, d.Key, d.Accept = Wire(path), Wire(u.Key), Wire(u.Accept)
 	}

@@ -75,7 +75,7 @@ func readMessagesFS(fsys fs.FS, name string) (map[string]string, error) {
 		return nil, fmt.Errorf("render: reading catalog: %w", err)
 	}
 	defer f.Close()
-	m, err := ParseMessages(f)
+	m, err := parseMessages(f)
 	if err != nil {
 		return nil, fmt.Errorf("render: catalog %s: %w", name, err)
 	}
@@ -114,11 +114,11 @@ func plainTemplate(t *template.Template) (string, bool) {
 	return b.String(), true
 }
 
-// ParseMessages reads a message file. Each message is a line "key = text";
+// parseMessages reads a message file. Each message is a line "key = text";
 // a following line that begins with a space or tab continues the text on a
 // new line; lines that begin with '#' and blank lines are ignored. Keys are
 // made of letters, digits, '.', '-' and '_'.
-func ParseMessages(r io.Reader) (map[string]string, error) {
+func parseMessages(r io.Reader) (map[string]string, error) {
 	m := make(map[string]string)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)

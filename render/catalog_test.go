@@ -14,6 +14,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/app"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 )
 
 func TestParseMessages(t *testing.T) {
@@ -33,7 +34,7 @@ func TestParseMessages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ParseMessages(strings.NewReader(tt.in))
+			got, err := parseMessages(strings.NewReader(tt.in))
 			if (err != nil) != tt.err {
 				t.Fatalf("err = %v, want error %v", err, tt.err)
 			}
@@ -151,7 +152,7 @@ func requiredKeys(kinds, faults, phases []string) []string {
 	for _, p := range phases {
 		keys = append(keys, "noun."+p)
 	}
-	for _, s := range Sections() {
+	for _, s := range sectionOrder() {
 		keys = append(keys, "section."+s, "section."+s+".intro")
 	}
 	for _, k := range []string{"tcp-handshake-1", "tcp-handshake-2", "tcp-handshake-3"} {
@@ -314,7 +315,7 @@ func TestCatalogOverride(t *testing.T) {
 // markupNodes parses Markdown and returns the kinds of the nodes found that
 // only markup could make: HTML, links, images, emphasis.
 func markupNodes(md string) []string {
-	doc := NewMarkdown().Parser().Parse(text.NewReader([]byte(md)))
+	doc := mdsafe.Markdown().Parser().Parse(text.NewReader([]byte(md)))
 	var bad []string
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {

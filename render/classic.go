@@ -1,6 +1,7 @@
 package render
 
 import (
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"github.com/wstrace/wstrace/render/internal/textwidth"
 	"strconv"
 	"strings"
@@ -41,12 +42,12 @@ func (p *Packet) CommentLines() []string { return p.commentLines(0) }
 const glue = '\ue000'
 
 func (p *Packet) commentLines(glue rune) []string {
-	lines := []string{plainText(p.Title, glue)}
+	lines := []string{mdsafe.PlainTextGlued(p.Title, glue)}
 	for _, s := range p.Text {
-		lines = append(lines, plainText(s, glue))
+		lines = append(lines, mdsafe.PlainTextGlued(s, glue))
 	}
 	for _, s := range p.Notes {
-		lines = append(lines, plainText(s, glue))
+		lines = append(lines, mdsafe.PlainTextGlued(s, glue))
 	}
 	for i, l := range lines {
 		// Values from the wire went through Printable when they became

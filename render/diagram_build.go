@@ -8,6 +8,8 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/websocket"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // diagram draws the sequence diagram of the packets shown.
@@ -43,11 +45,11 @@ func (b *builder) diagram() {
 		if many {
 			name = b.text("ui.diagram.participant", map[string]any{"Name": Wire(name), "Port": e.Port()})
 		}
-		d.Participants = append(d.Participants, Participant{Name: PlainText(name), Detail: e.String(), Client: client})
+		d.Participants = append(d.Participants, Participant{Name: mdsafe.PlainText(name), Detail: e.String(), Client: client})
 		index[e] = i
 	}
 	bands := map[string]string{}
-	for _, s := range Sections() {
+	for _, s := range sectionOrder() {
 		bands[s] = b.plain(bandKey(s))
 	}
 	light := 0
@@ -103,7 +105,7 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 			}
 			path := e.String("path")
 			if !b.opts.NoRedact {
-				path, _ = RedactTarget(path)
+				path, _ = redact.Target(path)
 			}
 			parts = append(parts, e.String("method")+" "+path)
 		case annotate.EventWSUpgradeResponse, annotate.EventHTTPResponse:
@@ -119,7 +121,7 @@ func (b *builder) arrowLabel(pi *annotate.PacketInfo) string {
 			}
 		case annotate.EventWSMessage:
 			if m := e.Message; m != nil {
-				label := PlainText(b.opcodeName(m.Opcode))
+				label := mdsafe.PlainText(b.opcodeName(m.Opcode))
 				switch {
 				case m.Opcode == websocket.OpClose:
 					label += fmt.Sprintf(" %d", m.CloseCode)
@@ -146,7 +148,7 @@ func (b *builder) frameLabel(fr *annotate.Frame) string {
 	case fr.Opcode.IsControl() || fr.Opcode != websocket.OpContinuation && fr.FIN:
 		return ""
 	case fr.Opcode != websocket.OpContinuation:
-		return b.plainWith("ui.diagram.fragment-first", PlainText(b.opcodeName(fr.Opcode)))
+		return b.plainWith("ui.diagram.fragment-first", mdsafe.PlainText(b.opcodeName(fr.Opcode)))
 	case fr.FIN:
 		return b.plain("ui.diagram.fragment-last")
 	}
@@ -156,7 +158,7 @@ func (b *builder) frameLabel(fr *annotate.Frame) string {
 // plainWith returns the plain text of a diagram message about one thing
 // (a label, such as an opcode's name).
 func (b *builder) plainWith(key, what string) string {
-	return PlainText(b.text(key, map[string]any{"What": Wire(what)}))
+	return mdsafe.PlainText(b.text(key, map[string]any{"What": Wire(what)}))
 }
 
 // bandKey is the catalog key of a section's band in the diagram.

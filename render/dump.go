@@ -79,10 +79,10 @@ func (l DumpLine) String() string {
 	return b.String()
 }
 
-// NewDump lays out data (a packet's bytes from the network-layer header on)
+// newDump lays out data (a packet's bytes from the network-layer header on)
 // as tcpdump -A (hex false) or -X (hex true) prints it, showing at most max
 // bytes when max > 0. The dump keeps data, which must not change.
-func NewDump(data []byte, hex bool, max int) *Dump {
+func newDump(data []byte, hex bool, max int) *Dump {
 	d := &Dump{Hex: hex}
 	if max > 0 && len(data) > max {
 		d.Omitted = len(data) - max

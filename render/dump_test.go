@@ -48,7 +48,7 @@ func TestDumpMatchesTcpdump(t *testing.T) {
 				for i, p := range pkts {
 					// The cells (what HTML highlights) laid out as text, and
 					// String (what Markdown and text print), both as tcpdump.
-					d := NewDump(p.Net, flag == "-X", 0)
+					d := newDump(p.Net, flag == "-X", 0)
 					got := cellText(d)
 					if s := d.String(); s != got {
 						t.Errorf("packet %d: String() %q, cells %q", i+1, s, got)

@@ -7,10 +7,10 @@ import (
 	"github.com/wstrace/wstrace/capture"
 )
 
-// FollowWindow is how many packets before a packet a [Follower] keeps for
+// followWindow is how many packets before a packet a [Follower] keeps for
 // its explanation: the packet an ACK acknowledges, the SYN that set the
 // window scale, the phase a segment continues.
-const FollowWindow = 128
+const followWindow = 128
 
 // A Follower explains the packets of a running capture one at a time, as
 // they arrive (wstrace capture --follow, the live page). Each packet's page
@@ -42,8 +42,8 @@ func (f *Follower) Add(p *capture.Packet) (*Page, error) {
 		return nil, err
 	}
 	f.recent = append(f.recent, pi)
-	if len(f.recent) > FollowWindow {
-		f.recent = slices.Delete(f.recent, 0, len(f.recent)-FollowWindow)
+	if len(f.recent) > followWindow {
+		f.recent = slices.Delete(f.recent, 0, len(f.recent)-followWindow)
 	}
 	opts := f.opts
 	if opts.First > 0 && pi.Number < opts.First || opts.Last > 0 && pi.Number > opts.Last {

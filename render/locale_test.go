@@ -47,23 +47,6 @@ func TestParseLang(t *testing.T) {
 	}
 }
 
-func TestParseRange(t *testing.T) {
-	tests := []struct {
-		in          string
-		first, last int
-		err         bool
-	}{
-		{"12-30", 12, 30, false}, {"5", 5, 5, false}, {"7-", 7, 0, false}, {"-9", 0, 9, false},
-		{"30-12", 0, 0, true}, {"a-b", 0, 0, true}, {"-", 0, 0, true}, {"0-3", 0, 0, true}, {"1.5", 0, 0, true},
-	}
-	for _, tt := range tests {
-		f, l, err := ParseRange(tt.in)
-		if (err != nil) != tt.err || f != tt.first || l != tt.last {
-			t.Errorf("ParseRange(%q) = %d, %d, %v", tt.in, f, l, err)
-		}
-	}
-}
-
 func TestFormats(t *testing.T) {
 	for path, want := range map[string]Format{"page.html": FormatHTML, "a/b.md": FormatMarkdown, "x.pcapng": FormatPcapng, "x.json": FormatJSON, "x.txt": FormatText, "X.HTM": FormatHTML} {
 		if got, ok := FormatForPath(path); !ok || got != want {

@@ -181,35 +181,3 @@ func (o Options) maxBytes() int {
 	}
 	return o.MaxBytes
 }
-
-// ParseRange parses a --packets value: "A-B", "A-" (from A on), "-B" (up to
-// B) or "N" (packet N only). Packets count from 1.
-func ParseRange(s string) (first, last int, err error) {
-	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
-	if !isRange {
-		b = a
-	}
-	num := func(v string) (int, error) {
-		if v == "" {
-			return 0, nil
-		}
-		var n int
-		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || fmt.Sprint(n) != v {
-			return 0, fmt.Errorf("render: bad packet number %q in range %q", v, s)
-		}
-		return n, nil
-	}
-	if first, err = num(a); err != nil {
-		return 0, 0, err
-	}
-	if last, err = num(b); err != nil {
-		return 0, 0, err
-	}
-	if first == 0 && last == 0 {
-		return 0, 0, fmt.Errorf("render: empty packet range %q", s)
-	}
-	if last != 0 && first > last {
-		return 0, 0, fmt.Errorf("render: packet range %q runs backwards", s)
-	}
-	return first, last, nil
-}

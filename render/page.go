@@ -93,11 +93,11 @@ func (p *Page) Colon() string {
 
 // Layout returns the file system the page's layouts come from: the
 // --templates directory's files first, then the built-in ones.
-func (p *Page) Layout() fs.FS { return LayoutFS(p.templates) }
+func (p *Page) Layout() fs.FS { return layoutFS(p.templates) }
 
-// LayoutFS returns the built-in templates with the files of dir (when not
+// layoutFS returns the built-in templates with the files of dir (when not
 // "") laid over them.
-func LayoutFS(dir string) fs.FS {
+func layoutFS(dir string) fs.FS {
 	if dir == "" {
 		return templates.FS
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 )
 
 // WritePcapng writes the page's packets back as a pcapng file, each with
@@ -20,9 +21,9 @@ import (
 //
 // The page's Secrets come first, each in a Decryption Secrets Block.
 func WritePcapng(w io.Writer, p *Page) error {
-	comment := "wstrace: " + PlainText(p.Title)
+	comment := "wstrace: " + mdsafe.PlainText(p.Title)
 	if p.redactedAny {
-		comment += "\n" + PlainText(p.Label("ui.pcapng.redacted"))
+		comment += "\n" + mdsafe.PlainText(p.Label("ui.pcapng.redacted"))
 	}
 	nw, err := capture.NewNgWriter(w, capture.NgWriterOptions{Application: p.Generator, Comment: comment})
 	if err != nil {
@@ -59,14 +60,14 @@ func (p *Packet) PcapngComment() string {
 	var b strings.Builder
 	b.WriteString(strings.Join(p.CommentLines(), "\n"))
 	for _, pl := range p.Payloads {
-		b.WriteString("\n\n" + PlainText(pl.Title) + ":\n")
+		b.WriteString("\n\n" + mdsafe.PlainText(pl.Title) + ":\n")
 		if pl.Hex != nil {
 			b.WriteString(strings.TrimRight(pl.Hex.String(), "\n"))
 		} else {
 			b.WriteString(pl.Text)
 		}
 		if pl.Note != "" {
-			b.WriteString("\n" + PlainText(pl.Note))
+			b.WriteString("\n" + mdsafe.PlainText(pl.Note))
 		}
 	}
 	s := b.String()

@@ -34,8 +34,8 @@ var rfcSections = []struct {
 	{"7692", "7", "ref.7692-7", "deflate"},
 }
 
-// RFCURL returns the address of a section of an RFC on www.rfc-editor.org.
-func RFCURL(rfc, section string) string {
+// rfcURL returns the address of a section of an RFC on www.rfc-editor.org.
+func rfcURL(rfc, section string) string {
 	return "https://www.rfc-editor.org/rfc/rfc" + rfc + "#section-" + section
 }
 
@@ -61,7 +61,7 @@ func (b *builder) teach() {
 		if r.only == "deflate" && !deflate || r.only == "wscale" && !wscale {
 			continue
 		}
-		pg.References = append(pg.References, Reference{Title: b.text(r.key, nil), URL: RFCURL(r.rfc, r.section)})
+		pg.References = append(pg.References, Reference{Title: b.text(r.key, nil), URL: rfcURL(r.rfc, r.section)})
 	}
 	for _, ex := range []func() (string, string){b.exerciseAccept, b.exerciseUnmask, b.exerciseAck} {
 		if q, a := ex(); q != "" {

@@ -1,9 +1,8 @@
 package render
 
 import (
-	"bytes"
-
 	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // SectionTLS is the section of a wss:// connection's TLS handshake, between
@@ -37,7 +36,7 @@ func (b *builder) tlsPayloads(pi *annotate.PacketInfo, p *Packet) {
 		v.Steps = []string{b.text("ui.payload.tls-decrypt", args)}
 		data := r.Plaintext
 		if !b.opts.NoRedact {
-			data = redactHead(data)
+			data = redact.Head(data)
 		}
 		if limit := b.opts.maxBytes(); limit > 0 && len(data) > limit {
 			data = data[:limit]
@@ -45,43 +44,7 @@ func (b *builder) tlsPayloads(pi *annotate.PacketInfo, p *Packet) {
 			args["Shown"], args["More"], args["Size"] = len(data), len(r.Plaintext)-len(data), len(r.Plaintext)
 			v.Note = b.text("ui.note.payload-cut", args)
 		}
-		v.Hex = NewDump(data, true, 0)
+		v.Hex = newDump(data, true, 0)
 		p.Payloads = append(p.Payloads, v)
 	}
-}
-
-// redactHead masks secrets in a copy of decrypted bytes that start with an
-// HTTP head, as redactPayload does for a head seen in clear text: the
-// values of secret headers and token-like query parameters of the request
-// line.
-func redactHead(b []byte) []byte {
-	first, _, _ := bytes.Cut(b, []byte("\r\n"))
-	if !bytes.HasPrefix(first, []byte("HTTP/1.")) && !bytes.Contains(first, []byte(" HTTP/1.")) {
-		return b
-	}
-	end := bytes.Index(b, []byte("\r\n\r\n"))
-	if end < 0 {
-		end = len(b)
-	}
-	out := bytes.Clone(b)
-	for i, line := 0, 0; i < end; line++ {
-		j := bytes.Index(out[i:end], []byte("\r\n"))
-		if j < 0 {
-			j = end - i
-		}
-		l := out[i : i+j]
-		if line == 0 {
-			if sp := bytes.IndexByte(l, ' '); sp > 0 {
-				redactQuery(l[sp+1:])
-			}
-		} else if c := bytes.IndexByte(l, ':'); c > 0 && secretHeader(string(l[:c])) {
-			for k := c + 1; k < len(l); k++ {
-				if l[k] != ' ' && l[k] != '\t' {
-					l[k] = RedactMark
-				}
-			}
-		}
-		i += j + 2
-	}
-	return out
 }

@@ -1,20 +1,18 @@
 package main
 
 import (
-	"fmt"
 	"io"
 
-	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/output"
 )
 
-// follower prints each packet's explanation while a capture runs, in the
-// classic style: the comment, then the packet as tcpdump -A prints it. The
-// explaining is render.Follower's, the live page's too.
+// follower prints each packet's explanation while a capture runs
+// (capture --follow); output.Follower does the work.
 type follower struct {
-	w  *render.SafeWriter // keeps control characters from the wire off the terminal
-	fl *render.Follower
+	out *output.Follower
+	err error // the first error writing to the terminal
 }
 
 func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
@@ -22,35 +20,17 @@ func newFollower(w io.Writer, f pageFlags, name string) (*follower, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts.Style = render.StyleClassic
-	// Parse the messages once, not for every packet.
-	lang := opts.Lang
-	if lang == "" {
-		lang = "en"
-	}
-	if opts.Catalog, err = render.LoadCatalog(lang, opts.Templates); err != nil {
+	out, err := output.NewFollower(w, f.annotateOptions(), opts, render.Capture{Name: name})
+	if err != nil {
 		return nil, err
 	}
-	aopts := f.annotateOptions()
-	// The annotator streams: it forgets what is final, so memory stays
-	// bounded however long the capture runs (the Follower keeps the recent
-	// packets the explanations need).
-	aopts.Emit = func(annotate.Record) error { return nil }
-	return &follower{w: render.NewSafeWriter(w), fl: render.NewFollower(aopts, opts, render.Capture{Name: name})}, nil
+	return &follower{out: out}, nil
 }
 
-// add explains one packet.
+// add explains one packet; once writing fails, it stops writing (the
+// packets are still recorded).
 func (f *follower) add(p *capture.Packet) {
-	page, err := f.fl.Add(p)
-	if err != nil {
-		fmt.Fprintf(f.w, "packet %d: %v\n", p.Number, err)
-		return
+	if f.err == nil {
+		f.err = f.out.Add(p)
 	}
-	if page == nil {
-		return
-	}
-	for _, pk := range page.Packets {
-		fmt.Fprint(f.w, pk.Comment(), pk.Block(), "\n")
-	}
-	f.w.Flush()
 }

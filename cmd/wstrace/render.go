@@ -192,7 +192,7 @@ func (f *pageFlags) options(expr string) (render.Options, error) {
 		}
 	}
 	if f.packets != "" {
-		if opts.First, opts.Last, err = render.ParseRange(f.packets); err != nil {
+		if opts.First, opts.Last, err = parseRange(f.packets); err != nil {
 			return opts, usageError{err}
 		}
 	}
@@ -401,3 +401,35 @@ func (f pageFlags) useColor(dest io.Writer) bool {
 
 // pathExt returns the extension of path, with its dot.
 func pathExt(path string) string { return filepath.Ext(path) }
+
+// parseRange parses a --packets value: "A-B", "A-" (from A on), "-B" (up to
+// B) or "N" (packet N only). Packets count from 1.
+func parseRange(s string) (first, last int, err error) {
+	a, b, isRange := strings.Cut(strings.TrimSpace(s), "-")
+	if !isRange {
+		b = a
+	}
+	num := func(v string) (int, error) {
+		if v == "" {
+			return 0, nil
+		}
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); err != nil || n < 1 || fmt.Sprint(n) != v {
+			return 0, fmt.Errorf("--packets %s: bad packet number %q", s, v)
+		}
+		return n, nil
+	}
+	if first, err = num(a); err != nil {
+		return 0, 0, err
+	}
+	if last, err = num(b); err != nil {
+		return 0, 0, err
+	}
+	if first == 0 && last == 0 {
+		return 0, 0, fmt.Errorf("--packets %q: empty range", s)
+	}
+	if last != 0 && first > last {
+		return 0, 0, fmt.Errorf("--packets %s: the range runs backwards", s)
+	}
+	return first, last, nil
+}

@@ -35,6 +35,8 @@ import (
 	"github.com/yuin/goldmark"
 
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
+	"github.com/wstrace/wstrace/render/internal/safewriter"
 )
 
 // Write writes the page as HTML. The page goes to w as the layout runs,
@@ -97,10 +99,10 @@ func Write(w io.Writer, p *render.Page) error {
 	}
 	// The page goes out as the layout runs; each packet's HTML is made
 	// when the layout reaches it and dropped once written.
-	// Everything goes through render.SafeWriter, the one step that keeps
+	// Everything goes through safewriter.Writer, the one step that keeps
 	// control characters from the wire out of the page.
 	ew := &errWriter{w: w}
-	sw := render.NewSafeWriter(ew)
+	sw := safewriter.New(ew)
 	if err := t.Execute(sw, v); err != nil {
 		if ew.err != nil {
 			return fmt.Errorf("html: %w", ew.err)
@@ -236,7 +238,7 @@ func newView(p *render.Page) *view {
 	v := &view{
 		Fragment: p.Fragment, P: P,
 		Lang: p.Lang, Generator: p.Generator, LangClass: langClass(p.Lang),
-		TitleText: render.PlainText(p.Title),
+		TitleText: mdsafe.PlainText(p.Title),
 		Title:     md.inline(p.Title),
 		Labels:    map[string]template.HTML{},
 	}
@@ -256,7 +258,7 @@ func newView(p *render.Page) *view {
 		v.Notes = append(v.Notes, md.inline(n))
 	}
 	if d := p.Diagram; d != nil && p.Style == render.StyleGuide {
-		v.Diagram = template.HTML(prefixIDs(d.SVG(render.PlainText(p.Label("ui.label.diagram"))), P))
+		v.Diagram = template.HTML(prefixIDs(d.SVG(mdsafe.PlainText(p.Label("ui.label.diagram"))), P))
 		if d.Note != "" {
 			v.DiagramNote = md.inline(d.Note)
 		}
@@ -398,7 +400,7 @@ type converter struct {
 }
 
 func newConverter() *converter {
-	c := &converter{md: render.NewMarkdown()}
+	c := &converter{md: mdsafe.Markdown()}
 	c.bw = bufio.NewWriter(&c.buf)
 	return c
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
-	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // FormatName and Version identify the document; Version changes only when a
@@ -311,7 +311,7 @@ func connID(c *annotate.Connection) int {
 	return c.ID
 }
 
-func connection(c *annotate.Connection, redact bool) Connection {
+func connection(c *annotate.Connection, masked bool) Connection {
 	out := Connection{
 		ID:             c.ID,
 		Client:         c.Client.String(),
@@ -338,19 +338,19 @@ func connection(c *annotate.Connection, redact bool) Connection {
 			RequestPacket:      u.RequestPacket,
 			ResponsePacket:     u.ResponsePacket,
 			Method:             u.Method,
-			Path:               redactIf(redact, "path", u.Path),
+			Path:               redactIf(masked, "path", u.Path),
 			Host:               u.Host,
 			Origin:             u.Origin,
 			Key:                u.Key,
 			Version:            u.Version,
-			Protocols:          redactAll(redact, nonNil(u.Protocols)),
+			Protocols:          redactAll(masked, nonNil(u.Protocols)),
 			Extensions:         u.Extensions,
 			Status:             u.Status,
 			Reason:             u.Reason,
 			Accept:             u.Accept,
 			ExpectedAccept:     u.ExpectedAccept,
 			AcceptValid:        u.AcceptValid,
-			Protocol:           redactIf(redact, "protocol", u.Protocol),
+			Protocol:           redactIf(masked, "protocol", u.Protocol),
 			ResponseExtensions: u.ResponseExtensions,
 			Succeeded:          u.Succeeded,
 		}
@@ -375,7 +375,7 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-func packet(p *annotate.PacketInfo, redact bool) Packet {
+func packet(p *annotate.PacketInfo, masked bool) Packet {
 	out := Packet{
 		Number:     p.Number,
 		Time:       timeString(p.Time),
@@ -394,8 +394,8 @@ func packet(p *annotate.PacketInfo, redact bool) Packet {
 		Frames:        make([]int, 0, len(p.Frames)),
 		Messages:      make([]int, 0, len(p.Messages)),
 	}
-	if redact {
-		out.Summary = render.RedactLine(out.Summary, p)
+	if masked {
+		out.Summary = redact.Line(out.Summary, p)
 	}
 	if p.Packet != nil {
 		out.Length = p.Packet.Length
@@ -411,7 +411,7 @@ func packet(p *annotate.PacketInfo, redact bool) Packet {
 	for _, e := range p.Events {
 		ev := make(Event, len(e.Params)+1)
 		for _, kv := range e.Params {
-			ev[kv.Name] = redactValue(redact, kv.Name, kv.Value)
+			ev[kv.Name] = redactValue(masked, kv.Name, kv.Value)
 		}
 		ev["kind"] = string(e.Kind)
 		out.Events = append(out.Events, ev)
@@ -525,22 +525,22 @@ func message(m *annotate.Message) Message {
 	return out
 }
 
-// redactIf returns value as --redact shows it, when redact is set.
-func redactIf(redact bool, name, value string) string {
-	if !redact {
+// redactIf returns value as --redact shows it, when masked is set.
+func redactIf(masked bool, name, value string) string {
+	if !masked {
 		return value
 	}
-	return render.RedactParam(name, value)
+	return redact.Param(name, value)
 }
 
 // redactAll redacts each of a list of subprotocols.
-func redactAll(redact bool, values []string) []string {
-	if !redact {
+func redactAll(masked bool, values []string) []string {
+	if !masked {
 		return values
 	}
 	var out []string
 	for i, v := range values {
-		if r := render.RedactParam("protocols", v); r != v {
+		if r := redact.Param("protocols", v); r != v {
 			if out == nil {
 				out = slices.Clone(values)
 			}
@@ -554,13 +554,13 @@ func redactAll(redact bool, values []string) []string {
 }
 
 // redactValue redacts an event parameter.
-func redactValue(redact bool, name string, v any) any {
-	if !redact {
+func redactValue(masked bool, name string, v any) any {
+	if !masked {
 		return v
 	}
 	switch v := v.(type) {
 	case string:
-		return render.RedactParam(name, v)
+		return redact.Param(name, v)
 	case []string:
 		if name == "protocols" {
 			return redactAll(true, v)

@@ -13,7 +13,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/websocket"
 	"github.com/wstrace/wstrace/capture/decode"
-	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
 // flushAt is how many bytes the encoder gathers before it writes them.
@@ -233,7 +233,7 @@ func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	e.intField("connection", int64(connID(p.Conn)))
 	e.strField("from", p.From.String())
 	if e.redact {
-		e.strField("summary", render.RedactLine(p.Summary, p))
+		e.strField("summary", redact.Line(p.Summary, p))
 	} else {
 		e.strField("summary", p.Summary)
 	}

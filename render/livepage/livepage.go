@@ -43,6 +43,7 @@ import (
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/render"
 	"github.com/wstrace/wstrace/render/html"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 )
 
 // DefaultBuffer is the default of Options.Buffer.
@@ -544,11 +545,11 @@ func makeShell(opts Options) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("livepage: layout: %w", err)
 	}
-	md := render.NewMarkdown()
+	md := mdsafe.Markdown()
 	inline := func(key string) template.HTML {
 		var b bytes.Buffer
 		if err := md.Convert([]byte(page.Label(key)), &b); err != nil {
-			return template.HTML(template.HTMLEscapeString(render.PlainText(page.Label(key))))
+			return template.HTML(template.HTMLEscapeString(mdsafe.PlainText(page.Label(key))))
 		}
 		h := strings.TrimSpace(b.String())
 		h = strings.TrimSuffix(strings.TrimPrefix(h, "<p>"), "</p>")
@@ -556,7 +557,7 @@ func makeShell(opts Options) ([]byte, error) {
 	}
 	v := shellView{
 		Lang: page.Lang, Generator: page.Generator, Events: "/events", Source: opts.Source,
-		TitleText:    render.PlainText(page.Label("ui.label.live-title")),
+		TitleText:    mdsafe.PlainText(page.Label("ui.label.live-title")),
 		Title:        inline("ui.label.live-title"),
 		Intro:        "<p>" + inline("ui.label.live-intro") + "</p>",
 		SourceLabel:  inline("ui.label.live-source"),

@@ -13,6 +13,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 )
 
 // Application fields come from the wire: a Socket.IO argument that holds a
@@ -39,7 +40,7 @@ func TestAppFieldsStayInCode(t *testing.T) {
 		if !bytes.Contains(src, []byte("said")) {
 			t.Fatalf("%s: no sentence about the said event", lang)
 		}
-		doc := render.NewMarkdown().Parser().Parse(text.NewReader(src))
+		doc := mdsafe.Markdown().Parser().Parse(text.NewReader(src))
 		var spans strings.Builder
 		ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 			if !entering {

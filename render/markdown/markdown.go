@@ -18,6 +18,7 @@ import (
 	"text/template"
 
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/safewriter"
 )
 
 // Write writes the page as Markdown. The page goes to w as the layout
@@ -37,9 +38,9 @@ func Write(w io.Writer, p *render.Page) error {
 		return fmt.Errorf("markdown: layout %s: %w", name, err)
 	}
 	// The page goes out as the layout runs, through a filter that drops
-	// the extra blank lines and render.SafeWriter, the one step that keeps
+	// the extra blank lines and safewriter.Writer, the one step that keeps
 	// control characters from the wire out of the page.
-	sw := render.NewSafeWriter(w)
+	sw := safewriter.New(w)
 	cw := &collapser{w: sw}
 	err = t.Execute(cw, p)
 	if cw.err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"github.com/wstrace/wstrace/render/internal/rendertest"
 )
 
@@ -132,7 +133,7 @@ func TestWireStaysInCode(t *testing.T) {
 			for _, lang := range render.Languages() {
 				for _, hex := range []bool{false, true} {
 					src := build(t, res, fx, render.Options{Style: style, Lang: lang, Hex: hex})
-					doc := render.NewMarkdown().Parser().Parse(text.NewReader(src))
+					doc := mdsafe.Markdown().Parser().Parse(text.NewReader(src))
 					var code strings.Builder
 					ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 						if !entering {

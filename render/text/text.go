@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/wstrace/wstrace/render"
+	"github.com/wstrace/wstrace/render/internal/safewriter"
 	"github.com/wstrace/wstrace/render/markdown"
 )
 
@@ -66,13 +67,13 @@ func (t *writer) line(s string) { t.w.WriteString(s + "\n") }
 
 // para writes Markdown text as wrapped plain text, indented.
 func (t *writer) para(md, indent, code string) {
-	for _, l := range textwidth.Wrap(render.PlainText(md), t.width-len(indent)) {
+	for _, l := range textwidth.Wrap(mdsafe.PlainText(md), t.width-len(indent)) {
 		t.line(indent + t.style(l, code))
 	}
 }
 
 func (t *writer) heading(md string, level int) {
-	s := render.PlainText(md)
+	s := mdsafe.PlainText(md)
 	t.line("")
 	t.line(t.style(s, bold+cyan))
 	switch level {
@@ -93,15 +94,15 @@ func (t *writer) block(s, indent, code string) {
 
 // Write writes the page as text.
 func Write(w io.Writer, p *render.Page, opts Options) error {
-	// Everything goes through render.SafeWriter, the one step that keeps
+	// Everything goes through safewriter.Writer, the one step that keeps
 	// control characters from the wire off the terminal; only the
 	// writer's own colours pass.
-	sw := render.NewSafeWriter(w, reset, bold, dim, green, yellow, magenta, cyan)
+	sw := safewriter.New(w, reset, bold, dim, green, yellow, magenta, cyan)
 	t := &writer{w: bufio.NewWriter(sw), color: opts.Color, width: opts.Width}
 	if t.width <= 0 {
 		t.width = 100
 	}
-	title := render.PlainText(p.Title)
+	title := mdsafe.PlainText(p.Title)
 	t.line(t.style(title, bold))
 	t.line(strings.Repeat("=", textwidth.TextWidth(title)))
 	t.line("")
@@ -130,7 +131,7 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	}
 	t.heading(p.Label("ui.label.legend"), 2)
 	for _, f := range p.Legend {
-		t.line("  " + mdsafe.Printable(render.PlainText(f.Label), false) + "  " + mdsafe.Printable(render.PlainText(f.Value), false))
+		t.line("  " + mdsafe.Printable(mdsafe.PlainText(f.Label), false) + "  " + mdsafe.Printable(mdsafe.PlainText(f.Value), false))
 	}
 	if len(p.Glossary) > 0 {
 		t.heading(p.Label("ui.label.glossary"), 2)
@@ -151,7 +152,7 @@ func Write(w io.Writer, p *render.Page, opts Options) error {
 	if len(p.References) > 0 {
 		t.heading(p.Label("ui.label.references"), 2)
 		for _, r := range p.References {
-			t.line("  " + mdsafe.Printable(render.PlainText(r.Title), false) + "  " + r.URL)
+			t.line("  " + mdsafe.Printable(mdsafe.PlainText(r.Title), false) + "  " + r.URL)
 		}
 	}
 	if err := t.w.Flush(); err != nil {
@@ -167,7 +168,7 @@ func (t *writer) guide(p *render.Page) {
 	t.heading(p.Label("ui.label.summary"), 2)
 	var rows [][]string
 	for _, f := range p.Summary {
-		rows = append(rows, []string{render.PlainText(f.Label), render.PlainText(f.Value)})
+		rows = append(rows, []string{mdsafe.PlainText(f.Label), mdsafe.PlainText(f.Value)})
 	}
 	t.block(markdown.Columns(rows), "  ", "")
 	for _, n := range p.Notes {
@@ -181,7 +182,7 @@ func (t *writer) guide(p *render.Page) {
 			t.line("")
 		}
 		for _, pk := range s.Packets {
-			t.line(t.style(render.PlainText(pk.Heading), bold))
+			t.line(t.style(mdsafe.PlainText(pk.Heading), bold))
 			for _, s := range pk.Text {
 				t.para(s, "  ", "")
 			}
@@ -195,9 +196,9 @@ func (t *writer) guide(p *render.Page) {
 				t.line("")
 				t.para(f.Title, "  ", bold)
 				t.block(f.Diagram, "    ", "")
-				rows := [][]string{{render.PlainText(p.Label("ui.label.field")), render.PlainText(p.Label("ui.label.bits")), render.PlainText(p.Label("ui.label.value")), render.PlainText(p.Label("ui.label.meaning")), render.PlainText(p.Label("ui.label.bytes"))}}
+				rows := [][]string{{mdsafe.PlainText(p.Label("ui.label.field")), mdsafe.PlainText(p.Label("ui.label.bits")), mdsafe.PlainText(p.Label("ui.label.value")), mdsafe.PlainText(p.Label("ui.label.meaning")), mdsafe.PlainText(p.Label("ui.label.bytes"))}}
 				for _, r := range f.Rows {
-					rows = append(rows, []string{r.Name, r.Bits, render.PlainText(r.Value), render.PlainText(r.Meaning), r.Hex})
+					rows = append(rows, []string{r.Name, r.Bits, mdsafe.PlainText(r.Value), mdsafe.PlainText(r.Meaning), r.Hex})
 				}
 				t.block(markdown.Columns(rows), "    ", "")
 			}

@@ -1,6 +1,8 @@
-// Package mdsafe makes untrusted text safe to place in Markdown: code fences,
-// code spans and escaped prose. It serves package render and its writers;
-// nothing in it is part of wstrace's public API.
+// Package mdsafe is the Markdown of wstrace's pages, both ways: it makes
+// untrusted text safe to place in Markdown (code fences, code spans and
+// escaped prose), and reads Markdown back as the plain text a reader sees,
+// with the one goldmark configuration every writer uses. It serves package
+// render and its writers; nothing in it is part of wstrace's public API.
 package mdsafe
 
 import (

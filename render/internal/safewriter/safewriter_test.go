@@ -1,4 +1,4 @@
-package render
+package safewriter
 
 import (
 	"bytes"
@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-func TestSafeWriter(t *testing.T) {
+func TestWriter(t *testing.T) {
 	cases := []struct {
 		in, want string
 		allow    []string
@@ -24,7 +24,7 @@ func TestSafeWriter(t *testing.T) {
 		// Whole, and one byte at a time, so that every split is tried.
 		for _, split := range []bool{false, true} {
 			var buf bytes.Buffer
-			w := NewSafeWriter(&buf, c.allow...)
+			w := New(&buf, c.allow...)
 			if split {
 				for i := range len(c.in) {
 					w.Write([]byte{c.in[i]})
@@ -42,11 +42,11 @@ func TestSafeWriter(t *testing.T) {
 	}
 }
 
-// BenchmarkSafeWriter measures the escaping step on page-like text (mostly
+// BenchmarkWriter measures the escaping step on page-like text (mostly
 // printable, some UTF-8, a control character now and then).
-func BenchmarkSafeWriter(b *testing.B) {
+func BenchmarkWriter(b *testing.B) {
 	chunk := bytes.Repeat([]byte("17:48:49.310022 IP 127.0.0.1.60584 > 127.0.0.1.7272: Flags [P.] 中文 \x1b]0;x\x07\n"), 512)
-	w := NewSafeWriter(io.Discard)
+	w := New(io.Discard)
 	b.SetBytes(int64(len(chunk)))
 	for b.Loop() {
 		w.Write(chunk)

@@ -1,4 +1,4 @@
-package render
+package redact
 
 import (
 	"strings"
@@ -7,7 +7,7 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 )
 
-func TestRedactTarget(t *testing.T) {
+func TestTarget(t *testing.T) {
 	tests := []struct{ in, want, names string }{
 		{"/", "/", ""},
 		{"/chat?room=1", "/chat?room=1", ""},
@@ -17,9 +17,9 @@ func TestRedactTarget(t *testing.T) {
 		{"/ws?session=", "/ws?session=", ""},
 	}
 	for _, tt := range tests {
-		got, names := RedactTarget(tt.in)
+		got, names := Target(tt.in)
 		if got != tt.want || strings.Join(names, ", ") != tt.names {
-			t.Errorf("RedactTarget(%q) = %q, %v; want %q, %s", tt.in, got, names, tt.want, tt.names)
+			t.Errorf("Target(%q) = %q, %v; want %q, %s", tt.in, got, names, tt.want, tt.names)
 		}
 	}
 }
@@ -37,7 +37,7 @@ func TestRedactPayload(t *testing.T) {
 		field("http-header", "Authorization", "Authorization: Bearer xyz\r\n"),
 		field("http-header", "Sec-WebSocket-Protocol", "Sec-WebSocket-Protocol: chat\r\n"),
 	}
-	got, red := redactPayload([]byte(head), fields)
+	got, red := Payload([]byte(head), fields)
 	want := "GET /s?token=*** HTTP/1.1\r\nHost: h\r\nCookie: **** ***\r\nAuthorization: ****** ***\r\nSec-WebSocket-Protocol: chat\r\n\r\n"
 	if string(got) != want {
 		t.Errorf("got  %q\nwant %q", got, want)
@@ -52,23 +52,37 @@ func TestRedactPayload(t *testing.T) {
 	// A header split over two packets: the second part starts inside the
 	// value.
 	part := []byte("e=secret\r\n")
-	got, _ = redactPayload(part, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 0, End: len(part)}, Offset: 10}})
+	got, _ = Payload(part, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 0, End: len(part)}, Offset: 10}})
 	if string(got) != "********\r\n" {
 		t.Errorf("continued header: %q", got)
 	}
 	// The first part holds the name and the start of the value.
 	part = []byte("Cookie: sessi")
-	got, _ = redactPayload(part, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 0, End: len(part)}, Partial: true}})
+	got, _ = Payload(part, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 0, End: len(part)}, Partial: true}})
 	if string(got) != "Cookie: *****" {
 		t.Errorf("first part: %q", got)
 	}
 	// Nothing to redact: the payload comes back as is.
 	plain := []byte("Host: h\r\n")
-	if got, red := redactPayload(plain, []annotate.Field{{Kind: "http-header", Name: "Host", Payload: annotate.Range{Start: 0, End: len(plain)}}}); &got[0] != &plain[0] || red != nil {
+	if got, red := Payload(plain, []annotate.Field{{Kind: "http-header", Name: "Host", Payload: annotate.Range{Start: 0, End: len(plain)}}}); &got[0] != &plain[0] || red != nil {
 		t.Error("a payload without secrets was copied or reported")
 	}
 	// Ranges outside the payload are ignored.
-	if got, _ := redactPayload(plain, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 5, End: 50}}}); string(got) != "Host: h\r\n" {
+	if got, _ := Payload(plain, []annotate.Field{{Kind: "http-header", Name: "Cookie", Payload: annotate.Range{Start: 5, End: 50}}}); string(got) != "Host: h\r\n" {
 		t.Errorf("bad range: %q", got)
+	}
+}
+
+func TestHead(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"GET /chat?token=abcdefabcdef HTTP/1.1\r\nHost: x\r\nCookie: sid=42\r\n\r\n\x81\x05hello",
+			"GET /chat?token=************ HTTP/1.1\r\nHost: x\r\nCookie: ******\r\n\r\n\x81\x05hello"},
+		{"HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: a=b; Path=/\r\n\r\n",
+			"HTTP/1.1 101 Switching Protocols\r\nSet-Cookie: **** ******\r\n\r\n"},
+		{"\x81\x0eCookie: secret", "\x81\x0eCookie: secret"},
+	} {
+		if got := string(Head([]byte(tc.in))); got != tc.want {
+			t.Errorf("Head(%q) = %q, want %q", tc.in, got, tc.want)
+		}
 	}
 }

@@ -1,4 +1,4 @@
-package render
+package mdsafe
 
 import (
 	"html"
@@ -14,30 +14,30 @@ import (
 	"github.com/yuin/goldmark/util"
 )
 
-// NewMarkdown returns the goldmark converter wstrace uses everywhere:
+// Markdown returns the goldmark converter wstrace uses everywhere:
 // CommonMark with GitHub tables and the CJK extension (so that emphasis
 // works next to Chinese text). Raw HTML is never passed through.
-func NewMarkdown() goldmark.Markdown {
+func Markdown() goldmark.Markdown {
 	return goldmark.New(goldmark.WithExtensions(
 		extension.NewTable(extension.WithTableCellAlignMethod(extension.TableCellAlignNone)),
 		extension.CJK,
 	))
 }
 
-// plainParser is the parser of NewMarkdown, made once: making one costs
+// plainParser is the parser of Markdown, made once: making one costs
 // far more than parsing a sentence. A goldmark parser keeps no state
 // between parses.
-var plainParser = sync.OnceValue(func() parser.Parser { return NewMarkdown().Parser() })
+var plainParser = sync.OnceValue(func() parser.Parser { return Markdown().Parser() })
 
 // PlainText returns the text a reader sees in a piece of Markdown: code
 // spans without their backticks, escapes resolved, emphasis and links
 // reduced to their text. Paragraphs are separated by a blank line.
-func PlainText(md string) string { return plainText(md, 0) }
+func PlainText(md string) string { return PlainTextGlued(md, 0) }
 
-// plainText is PlainText, but when glue is not 0 the spaces inside short
+// PlainTextGlued is PlainText, but when glue is not 0 the spaces inside short
 // code spans become glue, so that wrapping keeps a value such as a masking
 // key on one line.
-func plainText(md string, glue rune) string {
+func PlainTextGlued(md string, glue rune) string {
 	src := []byte(md)
 	doc := plainParser().Parse(text.NewReader(src))
 	var b strings.Builder

@@ -1,4 +1,8 @@
-package render
+// Package redact masks the secrets a capture may hold (cookies,
+// authorization headers, token-like query values and subprotocols) the
+// same way in every output format. A masked value keeps its length, so that
+// dumps stay aligned and sequence numbers still add up.
+package redact
 
 import (
 	"bytes"
@@ -7,10 +11,10 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 )
 
-// RedactMark is the byte that replaces each byte of a redacted value. Values
+// Mark is the byte that replaces each byte of a redacted value. Values
 // keep their length, so that dumps stay aligned and sequence numbers still
 // add up; the page says what was replaced.
-const RedactMark = '*'
+const Mark = '*'
 
 // secretHeader reports whether the value of the header name is a secret.
 func secretHeader(name string) bool {
@@ -42,18 +46,18 @@ func secretParam(name, value string) bool {
 	return strings.HasPrefix(value, "eyJ") // a JSON Web Token
 }
 
-// RedactTarget returns an HTTP request target (or any URL) with the values
+// Target returns an HTTP request target (or any URL) with the values
 // of its token-like query parameters replaced by '*', and the names of the
 // parameters it replaced.
-func RedactTarget(target string) (string, []string) {
+func Target(target string) (string, []string) {
 	b := []byte(target)
-	names := redactQuery(b)
+	names := Query(b)
 	return string(b), names
 }
 
-// redactQuery masks, in place, the values of token-like query parameters in
+// Query masks, in place, the values of token-like query parameters in
 // b, which holds a URL or a request line. It returns their names.
-func redactQuery(b []byte) []string {
+func Query(b []byte) []string {
 	q := bytes.IndexByte(b, '?')
 	if q < 0 {
 		return nil
@@ -72,7 +76,7 @@ func redactQuery(b []byte) []string {
 		name, value, ok := bytes.Cut(b[start:stop], []byte("="))
 		if ok && len(value) > 0 && secretParam(string(name), string(value)) {
 			for i := range value {
-				value[i] = RedactMark
+				value[i] = Mark
 			}
 			names = append(names, string(name))
 		}
@@ -81,19 +85,19 @@ func redactQuery(b []byte) []string {
 	return names
 }
 
-// A Redaction records one value the page does not show.
-type Redaction struct {
+// A Part records one value a page does not show.
+type Part struct {
 	What  string // a header name, or a query parameter's name
 	Bytes int    // how many bytes were replaced in this packet
 }
 
-// redactPayload masks secrets in a copy of a packet's TCP payload, using
+// Payload masks secrets in a copy of a packet's TCP payload, using
 // the fields the annotator found: the values of secret headers and the
 // token-like parameters of request lines and Location, Referer and Origin
 // headers. It returns payload itself when nothing was masked.
-func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction) {
+func Payload(payload []byte, fields []annotate.Field) ([]byte, []Part) {
 	var out []byte
-	var red []Redaction
+	var red []Part
 	mask := func(r annotate.Range, from int64, what string, keepQuery bool) {
 		if r.Start < 0 || r.End > len(payload) || r.Start >= r.End {
 			return
@@ -103,9 +107,9 @@ func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction
 		}
 		part := out[r.Start:r.End]
 		if keepQuery {
-			if names := redactQuery(part); len(names) > 0 {
-				n := bytes.Count(part, []byte{RedactMark}) - bytes.Count(payload[r.Start:r.End], []byte{RedactMark})
-				red = append(red, Redaction{What: strings.Join(names, ", "), Bytes: n})
+			if names := Query(part); len(names) > 0 {
+				n := bytes.Count(part, []byte{Mark}) - bytes.Count(payload[r.Start:r.End], []byte{Mark})
+				red = append(red, Part{What: strings.Join(names, ", "), Bytes: n})
 			}
 			return
 		}
@@ -118,11 +122,11 @@ func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction
 			case ' ', '\t', '\r', '\n':
 				continue
 			}
-			part[i] = RedactMark
+			part[i] = Mark
 			n++
 		}
 		if n > 0 {
-			red = append(red, Redaction{What: what, Bytes: n})
+			red = append(red, Part{What: what, Bytes: n})
 		}
 	}
 	for _, f := range fields {
@@ -136,7 +140,7 @@ func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction
 			switch {
 			case secretHeader(f.Name):
 				mask(f.Payload, -valueAt, f.Name, false)
-			case strings.EqualFold(f.Name, "Sec-WebSocket-Protocol") && secretProtocol(string(sub(payload, f.Payload))):
+			case strings.EqualFold(f.Name, "Sec-WebSocket-Protocol") && secretProtocol(string(f.Payload.In(payload))):
 				mask(f.Payload, -valueAt, f.Name, false)
 			case strings.EqualFold(f.Name, "Location"), strings.EqualFold(f.Name, "Referer"), strings.EqualFold(f.Name, "Content-Location"):
 				mask(f.Payload, 0, f.Name, true)
@@ -149,11 +153,71 @@ func redactPayload(payload []byte, fields []annotate.Field) ([]byte, []Redaction
 	return out, red
 }
 
-// sub returns the bytes of b in r, as far as b has them.
-func sub(b []byte, r annotate.Range) []byte {
-	lo, hi := max(0, min(r.Start, len(b))), max(0, min(r.End, len(b)))
-	if lo > hi {
-		return nil
+// Head masks secrets in a copy of decrypted bytes that start with an
+// HTTP head, as Payload does for a head seen in clear text: the
+// values of secret headers and token-like query parameters of the request
+// line.
+func Head(b []byte) []byte {
+	first, _, _ := bytes.Cut(b, []byte("\r\n"))
+	if !bytes.HasPrefix(first, []byte("HTTP/1.")) && !bytes.Contains(first, []byte(" HTTP/1.")) {
+		return b
 	}
-	return b[lo:hi]
+	end := bytes.Index(b, []byte("\r\n\r\n"))
+	if end < 0 {
+		end = len(b)
+	}
+	out := bytes.Clone(b)
+	for i, line := 0, 0; i < end; line++ {
+		j := bytes.Index(out[i:end], []byte("\r\n"))
+		if j < 0 {
+			j = end - i
+		}
+		l := out[i : i+j]
+		if line == 0 {
+			if sp := bytes.IndexByte(l, ' '); sp > 0 {
+				Query(l[sp+1:])
+			}
+		} else if c := bytes.IndexByte(l, ':'); c > 0 && secretHeader(string(l[:c])) {
+			for k := c + 1; k < len(l); k++ {
+				if l[k] != ' ' && l[k] != '\t' {
+					l[k] = Mark
+				}
+			}
+		}
+		i += j + 2
+	}
+	return out
+}
+
+// Line returns a packet's tcpdump line with the token-like query
+// values of any request target it shows masked, as pages show it.
+// It masks the request target in the line (tcpdump prints the first line
+// of HTTP on well-known ports).
+func Line(line string, pi *annotate.PacketInfo) string {
+	for _, e := range pi.Events {
+		if path := e.String("path"); path != "" {
+			if red, names := Target(path); len(names) > 0 {
+				line = strings.ReplaceAll(line, path, red)
+			}
+		}
+	}
+	return line
+}
+
+// Param returns the value of an event parameter or upgrade field
+// named name as every format shows it under --redact: a request target
+// ("path") with its token-like query values masked, a subprotocol
+// ("protocol", or one of "protocols") that carries a credential masked
+// whole. Other values come back unchanged.
+func Param(name, value string) string {
+	switch name {
+	case "path":
+		v, _ := Target(value)
+		return v
+	case "protocol", "protocols":
+		if secretProtocol(value) {
+			return strings.Repeat(string(Mark), len(value))
+		}
+	}
+	return value
 }

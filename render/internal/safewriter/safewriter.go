@@ -1,4 +1,6 @@
-package render
+// Package safewriter holds the last escaping step of every page writer:
+// no control character from a capture reaches a terminal or a viewer.
+package safewriter
 
 import (
 	"bytes"
@@ -6,7 +8,7 @@ import (
 	"io"
 )
 
-// SafeWriter is the last escaping step of the Markdown, HTML and text
+// Writer is the last escaping step of the Markdown, HTML and text
 // writers: it passes everything through to the underlying writer except
 // control characters — C0 (other than tab and newline), DEL and C1
 // (U+0080-U+009F, such as U+009B, CSI) — which it writes as the visible
@@ -17,7 +19,7 @@ import (
 //
 // Call Flush when done: a write may end in the middle of a character or an
 // allowed sequence, which is held back until the next write.
-type SafeWriter struct {
+type Writer struct {
 	w       io.Writer
 	allow   []string
 	pending []byte
@@ -25,7 +27,7 @@ type SafeWriter struct {
 	err     error
 }
 
-// special marks the bytes SafeWriter looks at: C0 controls but tab and
+// special marks the bytes Writer looks at: C0 controls but tab and
 // newline, DEL, and 0xc2, the first byte of a C1 control in UTF-8.
 var special = func() (t [256]bool) {
 	for c := range 0x20 {
@@ -35,14 +37,14 @@ var special = func() (t [256]bool) {
 	return t
 }()
 
-// NewSafeWriter returns a SafeWriter writing to w that lets the sequences
+// New returns a Writer writing to w that lets the sequences
 // in allow through unchanged.
-func NewSafeWriter(w io.Writer, allow ...string) *SafeWriter {
-	return &SafeWriter{w: w, allow: allow}
+func New(w io.Writer, allow ...string) *Writer {
+	return &Writer{w: w, allow: allow}
 }
 
 // Write escapes the control characters of p and writes the rest.
-func (s *SafeWriter) Write(p []byte) (int, error) {
+func (s *Writer) Write(p []byte) (int, error) {
 	if s.err != nil {
 		return 0, s.err
 	}
@@ -110,7 +112,7 @@ func (s *SafeWriter) Write(p []byte) (int, error) {
 
 // allowed reports the length of the allowed sequence b begins with, or
 // whether b is cut off inside one.
-func (s *SafeWriter) allowed(b []byte) (n int, partial bool) {
+func (s *Writer) allowed(b []byte) (n int, partial bool) {
 	for _, a := range s.allow {
 		if bytes.HasPrefix(b, []byte(a)) {
 			return len(a), false
@@ -123,7 +125,7 @@ func (s *SafeWriter) allowed(b []byte) (n int, partial bool) {
 }
 
 // Flush writes what a write left held back, escaped.
-func (s *SafeWriter) Flush() error {
+func (s *Writer) Flush() error {
 	if s.err != nil || len(s.pending) == 0 {
 		return s.err
 	}

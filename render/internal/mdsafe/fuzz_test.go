@@ -1,8 +1,7 @@
-package render
+package mdsafe
 
 import (
 	"bytes"
-	"github.com/wstrace/wstrace/render/internal/mdsafe"
 	"regexp"
 	"strings"
 	"testing"
@@ -16,23 +15,23 @@ func FuzzEscapeText(f *testing.F) {
 		"http://a.b www.c.d e@f.gh", "- x", "1. x", "# h", "> q", "a--b...", "&amp; &#38;", "~~s~~ $m$ :x: a|b", "（_x_）"} {
 		f.Add(s)
 	}
-	md := NewMarkdown()
+	md := Markdown()
 	allowed := regexp.MustCompile(`^<p>[^<]*</p>\n$`)
 	f.Fuzz(func(t *testing.T, s string) {
-		want := strings.TrimSpace(mdsafe.Printable(s, false))
+		want := strings.TrimSpace(Printable(s, false))
 		if want == "" || strings.ContainsAny(want, "\t") || strings.Contains(want, "  ") {
 			return // white space is the generators' to fold
 		}
-		e := mdsafe.EscapeText(want)
+		e := EscapeText(want)
 		if got := PlainText(e); got != want {
-			t.Fatalf("PlainText(mdsafe.EscapeText(%q)) = %q", want, got)
+			t.Fatalf("PlainText(EscapeText(%q)) = %q", want, got)
 		}
 		var b bytes.Buffer
 		if err := md.Convert([]byte(e), &b); err != nil {
 			t.Fatal(err)
 		}
 		if !allowed.Match(b.Bytes()) {
-			t.Fatalf("mdsafe.EscapeText(%q) = %q makes %q", want, e, b.String())
+			t.Fatalf("EscapeText(%q) = %q makes %q", want, e, b.String())
 		}
 	})
 }

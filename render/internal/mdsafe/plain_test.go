@@ -1,17 +1,13 @@
-package render
+package mdsafe
 
-import (
-	"github.com/wstrace/wstrace/render/internal/mdsafe"
-	"github.com/wstrace/wstrace/render/internal/textwidth"
-	"testing"
-)
+import "testing"
 
 func TestPlainText(t *testing.T) {
 	tests := []struct{ md, want string }{
 		{"The browser's port 60653 sends a **SYN**.", "The browser's port 60653 sends a SYN."},
-		{"text " + mdsafe.CodeSpan("{\"a\":`x`}") + " end", "text {\"a\":`x`} end"},
-		{mdsafe.EscapeText("<script>alert(1)</script> *x* [l](u) ```"), "<script>alert(1)</script> *x* [l](u) ```"},
-		{"瀏覽器本地埠口 60653 向" + mdsafe.EscapeText("遠端") + "埠口 7272 發送 SYN 封包", "瀏覽器本地埠口 60653 向遠端埠口 7272 發送 SYN 封包"},
+		{"text " + CodeSpan("{\"a\":`x`}") + " end", "text {\"a\":`x`} end"},
+		{EscapeText("<script>alert(1)</script> *x* [l](u) ```"), "<script>alert(1)</script> *x* [l](u) ```"},
+		{"瀏覽器本地埠口 60653 向" + EscapeText("遠端") + "埠口 7272 發送 SYN 封包", "瀏覽器本地埠口 60653 向遠端埠口 7272 發送 SYN 封包"},
 		{"a\nb", "a\nb"},
 	}
 	for _, tt := range tests {
@@ -31,41 +27,15 @@ func TestCodeSpanAndFence(t *testing.T) {
 		{"a\nb", "`a\\nb`"},
 	}
 	for _, tt := range tests {
-		if got := mdsafe.CodeSpan(tt.in); got != tt.want {
-			t.Errorf("mdsafe.CodeSpan(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := CodeSpan(tt.in); got != tt.want {
+			t.Errorf("CodeSpan(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
-	if got := mdsafe.Fence("a ```` b"); got != "`````" {
+	if got := Fence("a ```` b"); got != "`````" {
 		t.Errorf("Fence = %q", got)
 	}
-	if got := mdsafe.Fence("plain"); got != "```" {
+	if got := Fence("plain"); got != "```" {
 		t.Errorf("Fence = %q", got)
-	}
-}
-
-func TestWrap(t *testing.T) {
-	tests := []struct {
-		in    string
-		width int
-		want  []string
-	}{
-		{"aaa bbb ccc", 7, []string{"aaa bbb", "ccc"}},
-		{"就能還原出內容：{\"type\":\"login\"}", 20, []string{"就能還原出內容：", "{\"type\":\"login\"}"}},
-		{"一二三四五，六七", 10, []string{"一二三四", "五，六七"}},
-		{"averyveryverylongword x", 5, []string{"averyveryverylongword", "x"}},
-	}
-	for _, tt := range tests {
-		got := textwidth.Wrap(tt.in, tt.width)
-		if len(got) != len(tt.want) {
-			t.Errorf("textwidth.Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
-			continue
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("textwidth.Wrap(%q, %d) = %q, want %q", tt.in, tt.width, got, tt.want)
-				break
-			}
-		}
 	}
 }
 
@@ -94,12 +64,12 @@ func TestEscapeText(t *testing.T) {
 		{"遠端_埠口", "遠端_埠口"},
 	}
 	for _, tt := range tests {
-		got := mdsafe.EscapeText(tt.in)
+		got := EscapeText(tt.in)
 		if got != tt.want {
-			t.Errorf("mdsafe.EscapeText(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("EscapeText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 		if plain := PlainText("x " + got); plain != "x "+tt.in {
-			t.Errorf("PlainText(mdsafe.EscapeText(%q)) = %q", tt.in, plain)
+			t.Errorf("PlainText(EscapeText(%q)) = %q", tt.in, plain)
 		}
 	}
 }
