@@ -133,6 +133,9 @@ type Annotator struct {
 	res      Result
 	count    int
 	finished bool
+	// params is scratch room for building the parameters of the most
+	// frequent events (see exact).
+	params Params
 
 	// keys are the TLS secrets: Options.KeyLog and the capture's;
 	// secretsSeen counts the capture's secrets read.

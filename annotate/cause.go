@@ -31,7 +31,40 @@ type causeIndex struct {
 type causeEntry struct {
 	m        *Message
 	contents []string
-	bytes    [][]byte // contents as bytes, searched for without a conversion each time
+	bytes    [][]byte  // contents as bytes, searched for without a conversion each time
+	sets     []byteSet // the bytes each content holds
+}
+
+// byteSet is a set of byte values. A text can carry a content only if it
+// holds every byte the content holds: comparing their sets rules out most
+// contents without a search.
+type byteSet [4]uint64
+
+func byteSetOf[S []byte | string](s S) byteSet {
+	var set byteSet
+	if len(s) <= 256 {
+		for i := 0; i < len(s); i++ {
+			set[s[i]>>6] |= 1 << (s[i] & 63)
+		}
+		return set
+	}
+	// A long text: marking bytes in a table does not wait, as setting
+	// bits of the same word does, for the byte before.
+	var seen [256]bool
+	for i := 0; i < len(s); i++ {
+		seen[s[i]] = true
+	}
+	for c, ok := range seen {
+		if ok {
+			set[c>>6] |= 1 << (c & 63)
+		}
+	}
+	return set
+}
+
+// holds reports whether every byte of t is in s.
+func (s *byteSet) holds(t *byteSet) bool {
+	return t[0]&^s[0]|t[1]&^s[1]|t[2]&^s[2]|t[3]&^s[3] == 0
 }
 
 // textContents returns the whole text of data, when long enough, and its
@@ -67,10 +100,18 @@ func textContents(data []byte, isJSON bool, limit int) []string {
 // a message's strings are read for every server message, and the Decoder
 // costs a dozen allocations per token.
 func jsonStrings(data []byte, limit int) []string {
+	return appendJSONStrings(nil, data, limit, false)
+}
+
+// appendJSONStrings appends the string values jsonStrings returns to out;
+// with decodedOnly, only those whose decoded form differs from their bytes
+// in data (written with escapes, or not UTF-8), though the others still
+// count toward limit.
+func appendJSONStrings(out []string, data []byte, limit int, decodedOnly bool) []string {
 	type open struct{ object, keyNext bool }
 	var stack []open
-	var out []string
-	for i := 0; i < len(data) && len(out) < limit; {
+	n := 0 // values seen
+	for i := 0; i < len(data) && n < limit; {
 		c := data[i]
 		switch c {
 		case ' ', '\t', '\n', '\r', ',', ':':
@@ -102,13 +143,14 @@ func jsonStrings(data []byte, limit int) []string {
 			}
 			if !isKey {
 				raw := data[i : end+1]
+				n++
 				if escaped || !utf8.Valid(raw) {
 					var v string
 					if json.Unmarshal(raw, &v) != nil {
 						return out
 					}
 					out = append(out, v)
-				} else {
+				} else if !decodedOnly {
 					out = append(out, string(raw[1:len(raw)-1]))
 				}
 			}
@@ -164,10 +206,12 @@ func (c *causeIndex) add(m *Message) {
 		c.recent = c.recent[:causeRecent-1]
 	}
 	bs := make([][]byte, len(contents))
+	sets := make([]byteSet, len(contents))
 	for i, s := range contents {
 		bs[i] = []byte(s)
+		sets[i] = byteSetOf(s)
 	}
-	c.recent = append(c.recent, causeEntry{m, contents, bs})
+	c.recent = append(c.recent, causeEntry{m, contents, bs, sets})
 }
 
 // link sets m.CausedBy for a server's text message: the remembered client
@@ -182,17 +226,24 @@ func (c *causeIndex) link(m *Message) {
 		text = text[:causeScanBytes]
 	}
 	// The server's own string values, decoded, so that a value it writes
-	// with \u escapes still matches.
+	// with \u escapes still matches. (A value written as it reads is a
+	// part of text: what it holds, text holds.)
 	var values []string
+	var valueSets []byteSet
 	if m.JSON && len(m.Data) <= causeScanBytes {
-		values = jsonStrings(m.Data, causeContents*4)
+		values = appendJSONStrings(nil, m.Data, causeContents*4, true)
+		for _, v := range values {
+			valueSets = append(valueSets, byteSetOf(v))
+		}
 	}
-	carries := func(b []byte, s string) bool {
-		if bytes.Contains(text, b) {
+	textSet := byteSetOf(text)
+	carries := func(e *causeEntry, j int) bool {
+		set := &e.sets[j]
+		if textSet.holds(set) && bytes.Contains(text, e.bytes[j]) {
 			return true
 		}
-		for _, v := range values {
-			if strings.Contains(v, s) {
+		for k, v := range values {
+			if valueSets[k].holds(set) && strings.Contains(v, e.contents[j]) {
 				return true
 			}
 		}
@@ -201,10 +252,10 @@ func (c *causeIndex) link(m *Message) {
 	var best *Message
 	bestScore := 0
 	for i := len(c.recent) - 1; i >= 0; i-- {
-		e := c.recent[i]
+		e := &c.recent[i]
 		score := 0
-		for j, s := range e.contents {
-			if carries(e.bytes[j], s) {
+		for j := range e.contents {
+			if carries(e, j) {
 				score++
 			}
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -152,6 +153,26 @@ func TestJSONStringsDecoder(t *testing.T) {
 			if got, want := jsonStrings([]byte(tc), limit), decoderStrings([]byte(tc), limit); !slices.Equal(got, want) {
 				t.Errorf("jsonStrings(%.200s, %d) = %q, want %q", tc, limit, got, want)
 			}
+			// The values left out with decodedOnly are in the text as they
+			// are; those kept are not.
+			want := decoderStrings([]byte(tc), limit)
+			decoded := appendJSONStrings(nil, []byte(tc), limit, true)
+			var verbatim []string
+			for _, v := range want {
+				if len(decoded) > 0 && v == decoded[0] && !bytes.Contains([]byte(tc), []byte(`"`+v+`"`)) {
+					decoded = decoded[1:]
+				} else {
+					verbatim = append(verbatim, v)
+				}
+			}
+			if len(decoded) > 0 {
+				t.Errorf("appendJSONStrings(%.200s, %d, true): %q beyond what jsonStrings gives", tc, limit, decoded)
+			}
+			for _, v := range verbatim {
+				if !bytes.Contains([]byte(tc), []byte(v)) {
+					t.Errorf("appendJSONStrings(%.200s, %d, true) leaves out %q, not in the text", tc, limit, v)
+				}
+			}
 		}
 	}
 }
@@ -164,6 +185,30 @@ func TestCausedByUserList(t *testing.T) {
 	for p, c := range map[int]int{9: 8, 23: 22, 24: 22, 33: 31, 40: 37} {
 		if got[p] != c {
 			t.Errorf("packet %d: caused by packet %d, want %d", p, got[p], c)
+		}
+	}
+}
+
+// TestByteSet: a set holds another exactly when it has every byte of it.
+func TestByteSet(t *testing.T) {
+	texts := []string{"", "a", "abc", "cba", "\x00\xff", "\x3f\x40\x7f\x80\xbf\xc0", "猪猪", "{\"type\":\"login\"}", "xxxx"}
+	long := make([]byte, 300) // past the length that takes the table
+	for i := range long {
+		long[i] = byte(i * 7)
+	}
+	texts = append(texts, string(long), strings.Repeat("x", 1000), strings.Repeat("yx", 200))
+	for _, a := range texts {
+		for _, b := range texts {
+			sa, sb := byteSetOf(a), byteSetOf([]byte(b))
+			want := true
+			for i := 0; i < len(b); i++ {
+				if !bytes.Contains([]byte(a), []byte{b[i]}) {
+					want = false
+				}
+			}
+			if got := sa.holds(&sb); got != want {
+				t.Errorf("byteSetOf(%q).holds(byteSetOf(%q)) = %v, want %v", a, b, got, want)
+			}
 		}
 	}
 }

@@ -280,6 +280,10 @@ func (f *flow) place(kind FieldKind, name string, start, end, base int64, fr *Fr
 			Offset:  lo - base,
 			Partial: lo > start || hi < end,
 		}
+		if c.pkt.Fields == nil {
+			// A frame's header and payload are three to five fields.
+			c.pkt.Fields = make([]Field, 0, 4)
+		}
 		c.pkt.Fields = append(c.pkt.Fields, fl)
 	}
 }

@@ -15,6 +15,10 @@ func (pi *PacketInfo) add(kind EventKind, p Params) eventRef {
 // event can become the one that decides the phase.
 func (pi *PacketInfo) addEvent(e Event) {
 	e.Params = fit(e.Params)
+	if pi.Events == nil {
+		// Most packets that have events have one or two.
+		pi.Events = make([]Event, 0, 2)
+	}
 	pi.Events = append(pi.Events, e)
 	i := len(pi.Events) - 1
 	if r := phaseRank(&pi.Events[i]); r >= 0 && (pi.phaseBy == 0 || r < phaseRank(&pi.Events[pi.phaseBy-1])) {
@@ -36,6 +40,12 @@ func (pi *PacketInfo) currentPhase() Phase {
 		return PhaseTCPData
 	}
 	return PhaseAck
+}
+
+// exact returns a copy of p without spare room, for an event to keep
+// parameters built in a scratch slice.
+func exact(p Params) Params {
+	return append(make(Params, 0, len(p)), p...)
 }
 
 // fit returns p without spare room: the events of a capture are kept to

@@ -261,7 +261,14 @@ func scaleWindow(st, peer *stream, w uint16) int64 {
 
 // ackParams describes what an ACK newly acknowledges.
 func ackParams(pi *PacketInfo, bytes int64, pkts []*PacketInfo, fin bool) Params {
-	p := Params{{"ack", pi.Ack}, {"acked_bytes", bytes}}
+	n := 2
+	if len(pkts) > 0 {
+		n += 2
+	}
+	if fin {
+		n++
+	}
+	p := append(make(Params, 0, n), Param{"ack", pi.Ack}, Param{"acked_bytes", bytes})
 	if len(pkts) > 0 {
 		nums := make([]int, 0, len(pkts))
 		var last *PacketInfo

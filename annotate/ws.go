@@ -249,36 +249,37 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	}
 
 	// The frame's event.
-	p := Params{
-		{"frame", fr.Index},
-		{"fin", fr.FIN},
-		{"rsv", int64(fr.RSV)},
-		{"opcode", int64(fr.Opcode)},
-		{"opcode_name", fr.OpcodeName()},
-		{"masked", fr.Masked},
-		{"payload_length", clampInt64(fr.PayloadLength)},
-		{"length_bits", int64(fr.LengthBits)},
-		{"header_length", int64(fr.HeaderLength)},
-	}
+	// Built in the annotator's scratch room; the event keeps an exact copy.
+	p := append(a.params[:0],
+		Param{"frame", fr.Index},
+		Param{"fin", fr.FIN},
+		Param{"rsv", int64(fr.RSV)},
+		Param{"opcode", int64(fr.Opcode)},
+		Param{"opcode_name", fr.OpcodeName()},
+		Param{"masked", fr.Masked},
+		Param{"payload_length", clampInt64(fr.PayloadLength)},
+		Param{"length_bits", int64(fr.LengthBits)},
+		Param{"header_length", int64(fr.HeaderLength)},
+	)
 	if fr.Masked {
-		p.Set("mask_key", hex.EncodeToString(fr.MaskKey[:]))
+		p = append(p, Param{"mask_key", hex.EncodeToString(fr.MaskKey[:])})
 	}
 	if len(carriers) > 1 {
 		nums := make([]int, len(carriers))
 		for i, c := range carriers {
 			nums[i] = c.Number
 		}
-		p.Set("packets", nums)
+		p = append(p, Param{"packets", nums})
 	}
 	if wf.Resynced {
-		p.Set("resynced", true)
+		p = append(p, Param{"resynced", true})
 	}
 	if !fr.Complete {
-		p.Set("complete", false)
-		p.Set("missing_bytes", wf.Missing)
+		p = append(p, Param{"complete", false})
+		p = append(p, Param{"missing_bytes", wf.Missing})
 	}
 	if wf.Truncated {
-		p.Set("truncated", true)
+		p = append(p, Param{"truncated", true})
 	}
 	kind := EventWSData
 	if fr.IsControl() {
@@ -287,17 +288,18 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 		case websocket.OpClose:
 			code, reason, _ := websocket.ParseClosePayload(fr.Payload)
 			if code != 0 {
-				p.Set("close_code", int64(code))
-				p.Set("close_code_name", websocket.CloseCodeName(code))
-				p.Set("close_reason", reason)
+				p = append(p, Param{"close_code", int64(code)})
+				p = append(p, Param{"close_code_name", websocket.CloseCodeName(code)})
+				p = append(p, Param{"close_reason", reason})
 			}
 		case websocket.OpPing, websocket.OpPong:
 			if utf8.Valid(fr.Payload) {
-				p.Set("payload_text", string(fr.Payload))
+				p = append(p, Param{"payload_text", string(fr.Payload)})
 			}
 		}
 	}
-	cur.addEvent(Event{Kind: kind, Params: p, Frame: fr})
+	a.params = p
+	cur.addEvent(Event{Kind: kind, Params: exact(p), Frame: fr})
 
 	// Message assembly.
 	if !h.Opcode.IsControl() {
@@ -393,50 +395,51 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 
 	cur.Messages = append(cur.Messages, m)
 
-	p := Params{
-		{"message", m.Index},
-		{"opcode", int64(m.Opcode)},
-		{"opcode_name", m.OpcodeName()},
-		{"fragments", int64(len(frames))},
-		{"compressed", m.Compressed},
-		{"size", m.Size},
-		{"wire_size", m.WireSize},
-	}
+	p := append(a.params[:0],
+		Param{"message", m.Index},
+		Param{"opcode", int64(m.Opcode)},
+		Param{"opcode_name", m.OpcodeName()},
+		Param{"fragments", int64(len(frames))},
+		Param{"compressed", m.Compressed},
+		Param{"size", m.Size},
+		Param{"wire_size", m.WireSize},
+	)
 	if len(frames) > 0 {
 		fi := make([]int, len(frames))
 		for i, fr := range frames {
 			fi[i] = fr.Index
 		}
-		p.Set("frames", fi)
-		p.Set("first_packet", frames[0].FirstPacket)
+		p = append(p, Param{"frames", fi})
+		p = append(p, Param{"first_packet", frames[0].FirstPacket})
 	}
 	if msg.Opcode == websocket.OpText {
-		p.Set("utf8_valid", m.ValidUTF8)
-		p.Set("json", m.JSON)
+		p = append(p, Param{"utf8_valid", m.ValidUTF8})
+		p = append(p, Param{"json", m.JSON})
 	}
 	if m.Truncated {
-		p.Set("truncated", true)
+		p = append(p, Param{"truncated", true})
 	}
 	if m.Incomplete {
-		p.Set("incomplete", true)
+		p = append(p, Param{"incomplete", true})
 	}
 	if msg.Opcode == websocket.OpClose {
-		p.Set("close_code", int64(m.CloseCode))
+		p = append(p, Param{"close_code", int64(m.CloseCode)})
 		if m.CloseCode != 0 {
-			p.Set("close_code_name", websocket.CloseCodeName(uint16(m.CloseCode)))
+			p = append(p, Param{"close_code_name", websocket.CloseCodeName(uint16(m.CloseCode))})
 		}
-		p.Set("close_reason", m.CloseReason)
+		p = append(p, Param{"close_reason", m.CloseReason})
 	}
 	if !m.Opcode.IsControl() {
 		if m.From == Client {
 			a.cause.add(m)
 		} else if a.cause.link(m); m.CausedBy != nil {
-			p.Set("caused_by", m.CausedBy.Index)
-			p.Set("cause_packet", m.CausedBy.Packet)
-			p.Set("cause_connection", m.CausedBy.Conn.ID)
+			p = append(p, Param{"caused_by", m.CausedBy.Index})
+			p = append(p, Param{"cause_packet", m.CausedBy.Packet})
+			p = append(p, Param{"cause_connection", m.CausedBy.Conn.ID})
 		}
 	}
-	cur.addEvent(Event{Kind: EventWSMessage, Params: p, Message: m})
+	a.params = p
+	cur.addEvent(Event{Kind: EventWSMessage, Params: exact(p), Message: m})
 	if m.CapHit && m.Compressed {
 		cur.addEvent(Event{Kind: EventWSSizeCap, Params: Params{{"message", m.Index}, {"cap", a.opts.MaxMessageSize}}, Message: m})
 	}

@@ -315,3 +315,27 @@ func TestHostile(t *testing.T) {
 		t.Errorf("%d bytes allocated for 4 MiB of a 256 MiB packet", grown)
 	}
 }
+
+// TestSniffEscapes: the sniffers that skip a message lacking their
+// protocol's word still recognise it spelled with JSON escapes.
+func TestSniffEscapes(t *testing.T) {
+	for _, tc := range []struct {
+		p    Protocol
+		m    Message
+		want string
+	}{
+		{JSONRPC{}, text(Client, `{"jsonrpc":"2.0","method":"a","id":1}`), "heuristic"},
+		{JSONRPC{}, text(Client, `{"json\u0072pc":"2.0","method":"a","id":1}`), "heuristic"},
+		{JSONRPC{}, text(Client, `{"json_rpc":"2.0","method":"a","id":1}`), ""},
+		{GraphQL{}, text(Client, `{"type":"connection_init"}`), "heuristic"},
+		{GraphQL{}, text(Client, `{"type":"connection\u005finit"}`), "heuristic"},
+		{GraphQL{}, text(Client, `{"type":"connection-init"}`), ""},
+		{SignalR{}, text(Client, "{\"protocol\":\"json\",\"version\":1}\x1e"), "handshake"},
+		{SignalR{}, text(Client, "{\"pr\\u006ftocol\":\"json\",\"version\":1}\x1e"), "handshake"},
+		{SignalR{}, text(Client, "{\"proto\":\"json\",\"version\":1}\x1e"), ""},
+	} {
+		if got := tc.p.Sniff(tc.m); got != tc.want {
+			t.Errorf("%s.Sniff(%s) = %q, want %q", tc.p.Name(), tc.m.Data, got, tc.want)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func (GraphQL) Match(h Handshake) string {
 
 // Sniff recognises a connection_init sent first.
 func (GraphQL) Sniff(m Message) string {
-	if m.From != Client || m.Binary || len(m.Data) > 1<<16 {
+	if m.From != Client || m.Binary || len(m.Data) > 1<<16 || !mayHold(m.Data, "connection_init") {
 		return ""
 	}
 	obj, e := jsonObject(m.Data)

@@ -63,6 +63,14 @@ func decodeJSON(b []byte) (any, string) {
 	return v, ""
 }
 
+// mayHold reports whether the JSON text b may decode to a value that holds
+// the ASCII text s (in a key or a string): b holds s as it is, or b has an
+// escape, which can spell s otherwise. Sniffers ask it before decoding
+// every message of a connection that is not theirs.
+func mayHold(b []byte, s string) bool {
+	return bytes.IndexByte(b, '\\') >= 0 || bytes.Contains(b, []byte(s))
+}
+
 // jsonObject decodes b as a JSON object.
 func jsonObject(b []byte) (map[string]any, string) {
 	v, e := decodeJSON(b)

@@ -51,7 +51,7 @@ func (JSONRPC) Match(h Handshake) string {
 
 // Sniff recognises "jsonrpc":"2.0" in a first JSON message.
 func (JSONRPC) Sniff(m Message) string {
-	if m.Binary || len(m.Data) > 1<<16 {
+	if m.Binary || len(m.Data) > 1<<16 || !mayHold(m.Data, "jsonrpc") {
 		return ""
 	}
 	b := bytes.TrimSpace(m.Data)

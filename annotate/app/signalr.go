@@ -40,7 +40,8 @@ func (SignalR) Match(h Handshake) string { return "" }
 
 // Sniff recognises the handshake request.
 func (SignalR) Sniff(m Message) string {
-	if m.From != Client || m.Binary || len(m.Data) > 4096 || !bytes.HasSuffix(m.Data, []byte{0x1e}) {
+	if m.From != Client || m.Binary || len(m.Data) > 4096 || !bytes.HasSuffix(m.Data, []byte{0x1e}) ||
+		!mayHold(m.Data, "protocol") {
 		return ""
 	}
 	obj, e := jsonObject(bytes.TrimSuffix(m.Data, []byte{0x1e}))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/wstrace/wstrace/annotate"
@@ -16,8 +17,10 @@ import (
 	"github.com/wstrace/wstrace/render/internal/redact"
 )
 
-// flushAt is how many bytes the encoder gathers before it writes them.
-const flushAt = 32 << 10
+// flushAt is how many bytes the encoder gathers before it writes them:
+// more than a bufio.Writer of 64 KiB holds (the command's), which then
+// passes them on without copying them.
+const flushAt = 128 << 10
 
 // encoder writes the document a value at a time, straight from the
 // annotation, so that no copy of the whole document (or of its text) is
@@ -35,9 +38,22 @@ type encoder struct {
 	// far; an empty one is closed as [] or {}.
 	count []int
 
-	order []int // scratch for sorting event parameters by name
+	// orders caches, per event kind, the order of the parameters of
+	// the last event of that kind (most events of a kind have the same
+	// parameters, in the same order).
+	orders map[annotate.EventKind]*paramOrder
+	// The time last written, to the second, as timeLayout formats it.
+	second     int64
+	secondText []byte
 	// redact masks what --redact masks (Options.Redact).
 	redact bool
+}
+
+// paramOrder is the order in which an event's members are written: the
+// indexes of its parameters sorted by name, -1 standing for "kind".
+type paramOrder struct {
+	names []string // the parameter names it is for, in the event's order
+	order []int
 }
 
 func newEncoder(w io.Writer, indent bool) *encoder {
@@ -57,11 +73,18 @@ func (e *encoder) maybeFlush() {
 	}
 }
 
+// spaces indents the lines of all but the deepest documents.
+const spaces = "                                "
+
 func (e *encoder) newline() {
 	if !e.indent {
 		return
 	}
 	e.buf = append(e.buf, '\n')
+	if n := 2 * e.depth; n <= len(spaces) {
+		e.buf = append(e.buf, spaces[:n]...)
+		return
+	}
 	for range e.depth {
 		e.buf = append(e.buf, ' ', ' ')
 	}
@@ -229,7 +252,7 @@ func (e *encoder) packet(p *annotate.PacketInfo, apps []App) {
 func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	e.intField("number", int64(p.Number))
 	e.key("time")
-	e.buf = appendTime(e.buf, p)
+	e.time(p.Time)
 	e.intField("connection", int64(connID(p.Conn)))
 	e.strField("from", p.From.String())
 	if e.redact {
@@ -294,46 +317,96 @@ func (e *encoder) packetMembers(p *annotate.PacketInfo, apps []App) {
 	e.apps(apps)
 }
 
-// appendTime appends the packet's time as timeString quotes it.
-func appendTime(b []byte, p *annotate.PacketInfo) []byte {
-	b = append(b, '"')
-	b = p.Time.UTC().AppendFormat(b, timeLayout)
-	return append(b, '"')
+// time writes t quoted, as timeString writes it. The packets of a second
+// share all but its fraction, formatted once.
+func (e *encoder) time(t time.Time) {
+	t = t.UTC()
+	if sec := t.Unix(); e.secondText == nil || sec != e.second {
+		e.second = sec
+		e.secondText = t.AppendFormat(e.secondText[:0], timeLayout[:len("2006-01-02T15:04:05")])
+	}
+	e.buf = append(e.buf, '"')
+	e.buf = append(e.buf, e.secondText...)
+	// The fraction: '.' and nine digits; then "Z" (UTC's zone).
+	ns := t.Nanosecond()
+	e.buf = append(e.buf, ".000000000Z\""...)
+	for i := len(e.buf) - 3; ns > 0; i-- {
+		e.buf[i] = byte('0' + ns%10)
+		ns /= 10
+	}
 }
 
 // event writes an event as one object: its parameters and its kind, the
 // names in sorted order as encoding/json writes a map.
 func (e *encoder) event(ev annotate.Event) {
-	order := e.order[:0]
-	for i := range ev.Params {
-		if ev.Params[i].Name != "kind" {
-			order = append(order, i)
+	e.open('{')
+	for _, i := range e.paramOrder(&ev) {
+		e.next()
+		if i < 0 {
+			e.str("kind")
+			e.colon()
+			e.str(string(ev.Kind))
+			continue
+		}
+		name, v := ev.Params[i].Name, ev.Params[i].Value
+		e.str(name)
+		e.colon()
+		if s, ok := v.(string); ok && e.redact {
+			e.str(redact.Param(name, s))
+			continue
+		}
+		e.value(redactValue(e.redact, name, v))
+	}
+	e.close('}')
+}
+
+func (e *encoder) colon() {
+	e.buf = append(e.buf, ':')
+	if e.indent {
+		e.buf = append(e.buf, ' ')
+	}
+}
+
+// paramOrder returns the order in which event writes the members of ev:
+// the indexes of its parameters, leaving out any named "kind", and -1 for
+// the kind, sorted by name.
+func (e *encoder) paramOrder(ev *annotate.Event) []int {
+	po := e.orders[ev.Kind]
+	if po != nil && len(po.names) == len(ev.Params) {
+		same := true
+		for i := range ev.Params {
+			if ev.Params[i].Name != po.names[i] {
+				same = false
+				break
+			}
+		}
+		if same {
+			return po.order
 		}
 	}
-	order = append(order, -1) // the kind
+	if po == nil {
+		if e.orders == nil {
+			e.orders = map[annotate.EventKind]*paramOrder{}
+		}
+		po = &paramOrder{}
+		e.orders[ev.Kind] = po
+	}
+	po.names, po.order = po.names[:0], po.order[:0]
+	for i := range ev.Params {
+		po.names = append(po.names, ev.Params[i].Name)
+		if ev.Params[i].Name != "kind" {
+			po.order = append(po.order, i)
+		}
+	}
+	po.order = append(po.order, -1) // the kind
 	name := func(i int) string {
 		if i < 0 {
 			return "kind"
 		}
 		return ev.Params[i].Name
 	}
-	slices.SortFunc(order, func(a, b int) int { return strings.Compare(name(a), name(b)) })
-	e.order = order
-	e.open('{')
-	for _, i := range order {
-		e.next()
-		e.str(name(i))
-		e.buf = append(e.buf, ':')
-		if e.indent {
-			e.buf = append(e.buf, ' ')
-		}
-		if i < 0 {
-			e.str(string(ev.Kind))
-			continue
-		}
-		e.value(redactValue(e.redact, ev.Params[i].Name, ev.Params[i].Value))
-	}
-	e.close('}')
+	slices.SortFunc(po.order, func(a, b int) int { return strings.Compare(name(a), name(b)) })
+	return po.order
 }
 
 // value writes a parameter value.
@@ -509,9 +582,7 @@ func (e *encoder) messageMembers(m *annotate.Message, apps []App) {
 	e.intField("index", int64(m.Index))
 	e.intField("packet", int64(m.Packet))
 	e.key("time")
-	e.buf = append(e.buf, '"')
-	e.buf = m.Time.UTC().AppendFormat(e.buf, timeLayout)
-	e.buf = append(e.buf, '"')
+	e.time(m.Time)
 	e.intField("connection", int64(connID(m.Conn)))
 	e.strField("from", m.From.String())
 	e.intField("opcode", int64(m.Opcode))
@@ -600,6 +671,12 @@ func appendString[S []byte | string](dst []byte, s S) []byte {
 		if b < utf8.RuneSelf {
 			if asciiSafe[b] {
 				i++
+				// Long runs, eight bytes a step.
+				for i+8 <= len(s) && asciiSafe[s[i]] && asciiSafe[s[i+1]] && asciiSafe[s[i+2]] &&
+					asciiSafe[s[i+3]] && asciiSafe[s[i+4]] && asciiSafe[s[i+5]] && asciiSafe[s[i+6]] &&
+					asciiSafe[s[i+7]] {
+					i += 8
+				}
 				for i < len(s) && asciiSafe[s[i]] {
 					i++
 				}

@@ -1,0 +1,87 @@
+package jsonout
+
+import (
+	"bytes"
+	"encoding/json"
+	"math/rand/v2"
+	"strings"
+	"testing"
+)
+
+// wantString is encoding/json's encoding of s (without HTML escaping),
+// with DEL and the C1 controls escaped as appendString escapes them.
+func wantString(t *testing.T, s string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(s); err != nil {
+		t.Fatal(err)
+	}
+	const hex = "0123456789abcdef"
+	b := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
+	var out []byte
+	for i := 0; i < len(b); i++ {
+		switch {
+		case b[i] == 0x7f:
+			out = append(out, `\u007f`...)
+		case b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] < 0xa0:
+			out = append(out, '\\', 'u', '0', '0', hex[b[i+1]>>4], hex[b[i+1]&0xf])
+			i++
+		default:
+			out = append(out, b[i])
+		}
+	}
+	return out
+}
+
+// TestAppendString checks appendString, which skips safe bytes eight at a
+// time, with every byte that needs care at every position of a run of
+// safe ones, and with random bytes.
+func TestAppendString(t *testing.T) {
+	specials := []string{"\"", "\\", "\x00", "\x1f", "\n", "\x7f", "\x80", "\xff", "é", "\u0085",
+		"\u2028", "\u2029", "猪", "\xe7\x8c", "~", " ", "!", "#", "[", "]"}
+	var cases []string
+	for _, sp := range specials {
+		for n := range 20 {
+			cases = append(cases, strings.Repeat("a", n)+sp+strings.Repeat("b", 19-n))
+		}
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 2000 {
+		b := make([]byte, rng.IntN(40))
+		for i := range b {
+			if rng.IntN(3) == 0 {
+				b[i] = byte(rng.IntN(256))
+			} else {
+				b[i] = byte(0x20 + rng.IntN(0x5f))
+			}
+		}
+		cases = append(cases, string(b))
+	}
+	for _, s := range cases {
+		want := wantString(t, s)
+		if got := appendString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendString(%q) = %s, want %s", s, got, want)
+		}
+		if got := appendString([]byte("x"), []byte(s)); !bytes.Equal(got[1:], want) {
+			t.Errorf("appendString([]byte(%q)) = %s, want %s", s, got[1:], want)
+		}
+	}
+}
+
+func BenchmarkAppendString(b *testing.B) {
+	for _, tc := range []struct{ name, s string }{
+		{"ascii", strings.Repeat(`{"type":"say","content":"hello"}`, 64)},
+		{"mixed", strings.Repeat(`{"content":"大家好，這是中文訊息"}`, 64)},
+		{"long", strings.Repeat("x", 70000)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			buf := make([]byte, 0, 8*len(tc.s))
+			b.SetBytes(int64(len(tc.s)))
+			for b.Loop() {
+				buf = appendString(buf[:0], tc.s)
+			}
+		})
+	}
+}
