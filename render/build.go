@@ -107,14 +107,12 @@ func newBuilder(src Capture, opts Options, total int) (*builder, error) {
 		}
 	}
 	b := &builder{
-		cat:     cat,
-		opts:    opts,
-		src:     src,
-		res:     &annotate.Result{},
-		total:   total,
-		section: map[*annotate.Connection]string{},
-		shown:   map[string]bool{},
-		packets: map[int]*annotate.PacketInfo{},
+		opts:      opts,
+		src:       src,
+		total:     total,
+		knowledge: knowledge{res: &annotate.Result{}, section: map[*annotate.Connection]string{}, packets: map[int]*annotate.PacketInfo{}},
+		layout:    layout{shown: map[string]bool{}},
+		sentences: sentences{cat: cat},
 	}
 	b.page = b.newPage()
 	for _, k := range cat.Keys() {
@@ -182,36 +180,59 @@ func (b *builder) messageAt(i int) *annotate.Message {
 	return b.messageIndex[i]
 }
 
+// A builder makes a page. It is three parts: what the capture has told
+// so far (knowledge), what the page holds and has said so far (layout),
+// and the catalog with the memory its messages are made in (sentences).
+// build runs it over a whole Result; a Follower one packet at a time.
 type builder struct {
-	cat            *Catalog
 	opts           Options
-	page           *Page
 	src            Capture
-	res            *annotate.Result
 	total          int // packets in the capture
 	client, server Wire
-	section        map[*annotate.Connection]string
-	shown          map[string]bool // frame kinds with a table already
-	packets        map[int]*annotate.PacketInfo
-	frameIndex     map[int]*annotate.Frame       // frames by index, where not by position
-	conns          map[int]*annotate.Connection  // connections the packets' messages name, by ID
-	messageIndex   map[int]*annotate.Message     // messages by index, where not by position
-	nick           map[*annotate.Connection]Wire // the names clients gave
-	tcp            *tcpFacts
-	rawExplained   bool // a note has said how -A prints tabs and newlines
-	selectedInfo   []*annotate.PacketInfo
-	redacted       []string // header and parameter names redacted anywhere
-	app            *appPage // application protocols (app.go)
-	err            error
 
+	knowledge
+	layout
+	sentences
+}
+
+// knowledge is what the builder knows of the capture: the packets it can
+// look up, and what lasts per connection.
+type knowledge struct {
+	res          *annotate.Result
+	packets      map[int]*annotate.PacketInfo
+	frameIndex   map[int]*annotate.Frame       // frames by index, where not by position
+	messageIndex map[int]*annotate.Message     // messages by index, where not by position
+	conns        map[int]*annotate.Connection  // connections the packets' messages name, by ID
+	section      map[*annotate.Connection]string
+	nick         map[*annotate.Connection]Wire // the names clients gave
+	tcp          *tcpFacts
+	app          *appPage // application protocols (app.go)
+}
+
+// layout is what the page holds so far, and what it has said that a page
+// says once.
+type layout struct {
+	page         *Page
+	shown        map[string]bool // frame kinds with a table already
+	rawExplained bool            // a note has said how -A prints tabs and newlines
+	selectedInfo []*annotate.PacketInfo
+	redacted     []string // header and parameter names redacted anywhere
+}
+
+// sentences makes the page's messages from the catalog. It keeps the
+// first error, makes the messages without data once, and uses its memory
+// again from packet to packet: a template keeps none of the data it is
+// given.
+type sentences struct {
+	cat       *Catalog
+	err       error
 	scratch   bytes.Buffer      // where messages are made
 	constText map[string]string // messages without data, by key
 	plainText map[string]string // their plain text, by key
 	addrs     map[netip.AddrPort]Wire
 	flagText  map[decode.TCPFlags]string
 
-	// Memory used again from packet to packet: the data of the messages
-	// being made (a template keeps none of it).
+	// The data of the messages being made.
 	base, event, ackBase eventData
 	frame                frameData
 	message              messageData
@@ -222,7 +243,7 @@ type builder struct {
 
 // args returns the builder's map for the data of a message, emptied: it
 // serves one message at a time.
-func (b *builder) args() map[string]any {
+func (b *sentences) args() map[string]any {
 	if b.argMap == nil {
 		b.argMap = make(map[string]any, 8)
 	}
@@ -231,7 +252,7 @@ func (b *builder) args() map[string]any {
 }
 
 // plain returns the plain text of a message without data.
-func (b *builder) plain(key string) string {
+func (b *sentences) plain(key string) string {
 	if s, ok := b.plainText[key]; ok {
 		return s
 	}
@@ -245,7 +266,7 @@ func (b *builder) plain(key string) string {
 
 // text executes a catalog message, remembering the first error. Messages
 // without data are made once.
-func (b *builder) text(key string, data any) string {
+func (b *sentences) text(key string, data any) string {
 	if s, ok := b.cat.fixed[key]; ok {
 		return s // plain text: the same for any data
 	}
