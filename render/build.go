@@ -200,9 +200,9 @@ type builder struct {
 type knowledge struct {
 	res          *annotate.Result
 	packets      map[int]*annotate.PacketInfo
-	frameIndex   map[int]*annotate.Frame       // frames by index, where not by position
-	messageIndex map[int]*annotate.Message     // messages by index, where not by position
-	conns        map[int]*annotate.Connection  // connections the packets' messages name, by ID
+	frameIndex   map[int]*annotate.Frame      // frames by index, where not by position
+	messageIndex map[int]*annotate.Message    // messages by index, where not by position
+	conns        map[int]*annotate.Connection // connections the packets' messages name, by ID
 	section      map[*annotate.Connection]string
 	nick         map[*annotate.Connection]Wire // the names clients gave
 	tcp          *tcpFacts
