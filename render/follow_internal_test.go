@@ -1,17 +1,12 @@
 package render
 
 import (
-	"bytes"
-	"encoding/binary"
-	"errors"
-	"io"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/wstrace/wstrace/annotate"
-	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/internal/capturetest"
 )
 
 // TestFollowerMemoryBounded follows 40 real sessions of two captures, one after the other,
@@ -24,24 +19,9 @@ func TestFollowerMemoryBounded(t *testing.T) {
 }
 
 func followMany(t *testing.T, name string) {
-	r, err := capture.OpenFile(filepath.Join("..", "testdata", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var one []*capture.Packet
-	for {
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		one = append(one, p)
-	}
-	r.Close()
+	one := capturetest.Read(t, filepath.Join("..", "testdata", name))
 	const rounds = 40
-	res, err := annotate.Annotate(&packetList{pkts: one}, annotate.Options{})
+	res, err := annotate.Annotate(&capturetest.List{Packets: one}, annotate.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +32,7 @@ func followMany(t *testing.T, name string) {
 	most := map[string]int{}
 	note := func(name string, n int) { most[name] = max(most[name], n) }
 	shown := 0
-	for _, p := range repeatSessions(one, rounds) {
+	for _, p := range capturetest.Repeat(one, rounds) {
 		page, err := f.Add(p)
 		if err != nil {
 			t.Fatal(err)
@@ -83,46 +63,4 @@ func followMany(t *testing.T, name string) {
 			t.Errorf("kept up to %d %s, more than %d", most[name], name, limit)
 		}
 	}
-}
-
-// repeatSessions returns n copies of a capture's packets, each copy a
-// conversation of its own (client ports moved) and later in time than the
-// one before (by more than the annotator waits before it forgets a closed
-// connection), numbered on.
-func repeatSessions(pkts []*capture.Packet, n int) []*capture.Packet {
-	span := pkts[len(pkts)-1].Timestamp.Sub(pkts[0].Timestamp) + 5*time.Second
-	var out []*capture.Packet
-	for round := range n {
-		for _, p := range pkts {
-			q := *p
-			q.Data = bytes.Clone(p.Data)
-			q.Timestamp = p.Timestamp.Add(time.Duration(round) * span)
-			q.Number = len(out) + 1
-			d := decode.Decode(p.LinkType(), p.Data, p.Length)
-			if d.TCP != nil {
-				off := len(p.Data) - len(d.Payload) - d.TCP.HeaderLength
-				for _, o := range []int{off, off + 2} {
-					if port := binary.BigEndian.Uint16(q.Data[o:]); port >= 10000 {
-						binary.BigEndian.PutUint16(q.Data[o:], uint16(40000+(int(port)+round)%20000))
-					}
-				}
-			}
-			out = append(out, &q)
-		}
-	}
-	return out
-}
-
-// packetList is a capture.Source over packets read before.
-type packetList struct {
-	pkts []*capture.Packet
-	next int
-}
-
-func (l *packetList) Next() (*capture.Packet, error) {
-	if l.next == len(l.pkts) {
-		return nil, io.EOF
-	}
-	l.next++
-	return l.pkts[l.next-1], nil
 }

@@ -12,22 +12,9 @@ import (
 	"github.com/wstrace/wstrace/annotate"
 	"github.com/wstrace/wstrace/annotate/tlsrec"
 	"github.com/wstrace/wstrace/capture"
+	"github.com/wstrace/wstrace/internal/capturetest"
 	"github.com/wstrace/wstrace/render"
 )
-
-// packetList is a capture.Source over packets read before.
-type packetList struct {
-	pkts []*capture.Packet
-	next int
-}
-
-func (l *packetList) Next() (*capture.Packet, error) {
-	if l.next == len(l.pkts) {
-		return nil, io.EOF
-	}
-	l.next++
-	return l.pkts[l.next-1], nil
-}
 
 // TestFollowerMatchesPage feeds real sessions to a Follower one packet at
 // a time and checks that what it says of each packet is, word for word,
@@ -59,7 +46,7 @@ func TestFollowerMatchesPage(t *testing.T) {
 	for _, tt := range tests {
 		name := tt.file + "/" + tt.opts.Lang
 		t.Run(name, func(t *testing.T) {
-			pkts := readPackets(t, filepath.Join("..", "testdata", tt.file))
+			pkts := capturetest.Read(t, filepath.Join("..", "testdata", tt.file))
 			aopts := annotate.Options{Location: time.UTC}
 			if tt.keylog != "" {
 				f, err := os.Open(filepath.Join("..", "testdata", tt.keylog))
@@ -78,7 +65,7 @@ func TestFollowerMatchesPage(t *testing.T) {
 				t.Fatal(err)
 			}
 			// Where frames are incomplete, in the whole capture.
-			whole, err := annotate.Annotate(&packetList{pkts: pkts}, aopts)
+			whole, err := annotate.Annotate(&capturetest.List{Packets: pkts}, aopts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -97,7 +84,7 @@ func TestFollowerMatchesPage(t *testing.T) {
 					t.Fatal(err)
 				}
 				// The page of the packets so far, all of them shown.
-				res, err := annotate.Annotate(&packetList{pkts: pkts[:i+1]}, aopts)
+				res, err := annotate.Annotate(&capturetest.List{Packets: pkts[:i+1]}, aopts)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -134,27 +121,6 @@ func TestFollowerMatchesPage(t *testing.T) {
 				t.Errorf("%d packets of %d compared, %d ACKs explained", compared, len(pkts), acks)
 			}
 		})
-	}
-}
-
-// readPackets reads every packet of a capture file.
-func readPackets(t *testing.T, path string) []*capture.Packet {
-	t.Helper()
-	r, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var pkts []*capture.Packet
-	for {
-		p, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			return pkts
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		pkts = append(pkts, p)
 	}
 }
 
