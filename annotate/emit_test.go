@@ -3,7 +3,6 @@ package annotate
 import (
 	"bytes"
 	"compress/flate"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -14,7 +13,7 @@ import (
 	"time"
 
 	"github.com/wstrace/wstrace/capture"
-	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/internal/capturetest"
 )
 
 // describe writes what the annotation says about one packet, with
@@ -139,24 +138,6 @@ func collect(pkts []*capture.Packet, opts Options) *Result {
 	return a.Finish()
 }
 
-func readPackets(t testing.TB, path string) []*capture.Packet {
-	t.Helper()
-	r, err := capture.OpenFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	var pkts []*capture.Packet
-	for {
-		p, err := r.Next()
-		if err != nil {
-			break // a damaged file: what came before is what both see
-		}
-		pkts = append(pkts, p)
-	}
-	return pkts
-}
-
 // compareStreams checks that streaming hands over exactly what collecting
 // returns, in order.
 func compareStreams(t *testing.T, res *Result, got *streamed) {
@@ -219,7 +200,7 @@ func TestStreamMatchesCollect(t *testing.T) {
 	}
 	for _, path := range paths {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			pkts := readPackets(t, path)
+			pkts := capturetest.Read(t, path)
 			res, got, _ := annotateBoth(t, pkts, Options{Location: time.UTC})
 			compareStreams(t, res, got)
 		})
@@ -229,7 +210,7 @@ func TestStreamMatchesCollect(t *testing.T) {
 // TestStreamSmallHold forces the look-ahead bound on every packet: nothing
 // is lost or handed over twice, only some facts come too late.
 func TestStreamSmallHold(t *testing.T) {
-	pkts := readPackets(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
+	pkts := capturetest.Read(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
 	res, got, _ := annotateBoth(t, pkts, Options{Location: time.UTC, MaxHeld: 2})
 	if len(got.packets) != len(res.Packets) || len(got.frames) != len(res.Frames) || len(got.messages) != len(res.Messages) || len(got.conns) != len(res.Connections) {
 		t.Errorf("streamed %d/%d/%d/%d packets/frames/messages/connections, collected %d/%d/%d/%d",
@@ -242,39 +223,12 @@ func TestStreamSmallHold(t *testing.T) {
 	}
 }
 
-// repeat returns n copies of a capture's packets, each copy a
-// conversation of its own (client ports moved) and later in time than the
-// one before, numbered on.
-func repeat(t testing.TB, pkts []*capture.Packet, n int) []*capture.Packet {
-	span := pkts[len(pkts)-1].Timestamp.Sub(pkts[0].Timestamp) + 5*time.Second
-	var out []*capture.Packet
-	for round := range n {
-		for _, p := range pkts {
-			q := *p
-			q.Data = bytes.Clone(p.Data)
-			q.Timestamp = p.Timestamp.Add(time.Duration(round) * span)
-			q.Number = len(out) + 1
-			d := decode.Decode(p.LinkType(), p.Data, p.Length)
-			if d.TCP != nil {
-				off := len(p.Data) - len(d.Payload) - d.TCP.HeaderLength
-				for _, o := range []int{off, off + 2} {
-					if port := binary.BigEndian.Uint16(q.Data[o:]); port >= 10000 {
-						binary.BigEndian.PutUint16(q.Data[o:], uint16(40000+(int(port)+round)%20000))
-					}
-				}
-			}
-			out = append(out, &q)
-		}
-	}
-	return out
-}
-
 // TestStreamMemoryBounded streams a capture of many sessions, one after
 // the other, and checks that what the Annotator holds stays the size of
 // one session, not of the capture.
 func TestStreamMemoryBounded(t *testing.T) {
-	one := readPackets(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
-	pkts := repeat(t, one, 30)
+	one := capturetest.Read(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
+	pkts := capturetest.Repeat(one, 30)
 	maxHeld, maxConns, maxMsgs := 0, 0, 0
 	var a *Annotator
 	records := 0
@@ -305,7 +259,7 @@ func TestStreamMemoryBounded(t *testing.T) {
 
 // TestStreamEmitError stops at the first error Emit returns.
 func TestStreamEmitError(t *testing.T) {
-	pkts := readPackets(t, filepath.Join("..", "testdata", "workerman-chat.pcap"))
+	pkts := capturetest.Read(t, filepath.Join("..", "testdata", "workerman-chat.pcap"))
 	stop := errors.New("disk full")
 	n := 0
 	a := New(Options{Location: time.UTC, MaxHeld: 1, Emit: func(Record) error {
@@ -333,7 +287,7 @@ func TestStreamEmitError(t *testing.T) {
 // TestRetainCap caps the message content kept: later messages keep what
 // fits and say so.
 func TestRetainCap(t *testing.T) {
-	pkts := readPackets(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
+	pkts := capturetest.Read(t, filepath.Join("..", "testdata", "chromium-ws-deflate.pcap"))
 	full := collect(pkts, Options{Location: time.UTC, MaxRetained: -1})
 	total := int64(0)
 	for _, m := range full.Messages {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/wstrace/wstrace/capture"
 	"github.com/wstrace/wstrace/capture/decode"
+	"github.com/wstrace/wstrace/internal/capturetest"
 )
 
 // writeCapture writes packets to a pcapng file with the project's writer
@@ -111,7 +112,7 @@ func TestCaptureOrder(t *testing.T) {
 	} {
 		for _, name := range []string{"chromium-ws-deflate.pcap", "chromium-ws-plain-any.pcap", "workerman-chat.pcap"} {
 			t.Run(tc.name+"/"+name, func(t *testing.T) {
-				pkts := readPackets(t, filepath.Join("..", "testdata", name))
+				pkts := capturetest.Read(t, filepath.Join("..", "testdata", name))
 				whole := collect(pkts, Options{})
 				dup := map[int]bool{3: true, 10: true, 25: true}
 				reordered, moved := captureLate(t, whole, pkts, tc.pick, dup)
@@ -143,7 +144,7 @@ func TestCaptureOrder(t *testing.T) {
 					checkBrowserLog(t, res)
 				}
 				// Streaming hands over the same.
-				res2, got, _ := annotateBoth(t, readPackets(t, file), Options{})
+				res2, got, _ := annotateBoth(t, capturetest.Read(t, file), Options{})
 				compareStreams(t, res2, got)
 			})
 		}

@@ -31,42 +31,48 @@ func (b *builder) appSetup() {
 		return
 	}
 	for _, pi := range b.res.Packets {
-		if len(pi.Messages) == 0 || pi.Phase == annotate.PhaseTeardown {
-			if e, ok := pi.Event(annotate.EventAck); ok && pi.PayloadLength == 0 && pi.Phase == annotate.PhaseAck {
-				nums, _ := e.Params.Get("acked_packets").([]int)
-				all := len(nums) > 0
-				for _, n := range nums {
-					all = all && a.hidden[n]
-				}
-				if all {
-					a.hidden[pi.Number] = true
-				}
+		a.markHeartbeat(pi)
+	}
+}
+
+// markHeartbeat hides the packet if it is a heartbeat or the bare ACK of
+// heartbeats only. The packets it acknowledges must have been marked.
+func (a *appPage) markHeartbeat(pi *annotate.PacketInfo) {
+	if len(pi.Messages) == 0 || pi.Phase == annotate.PhaseTeardown {
+		if e, ok := pi.Event(annotate.EventAck); ok && pi.PayloadLength == 0 && pi.Phase == annotate.PhaseAck {
+			nums, _ := e.Params.Get("acked_packets").([]int)
+			all := len(nums) > 0
+			for _, n := range nums {
+				all = all && a.hidden[n]
 			}
+			if all {
+				a.hidden[pi.Number] = true
+			}
+		}
+		return
+	}
+	beat := true
+	for _, m := range pi.Messages {
+		if m.Opcode == websocket.OpPing || m.Opcode == websocket.OpPong {
 			continue
 		}
-		beat := true
-		for _, m := range pi.Messages {
-			if m.Opcode == websocket.OpPing || m.Opcode == websocket.OpPong {
-				continue
-			}
-			recs := a.res.OfMessage(m.Index)
-			if len(recs) == 0 {
-				beat = false
-			}
-			for _, r := range recs {
-				beat = beat && r.Heartbeat
-			}
+		recs := a.res.OfMessage(m.Index)
+		if len(recs) == 0 {
+			beat = false
 		}
-		// A packet that also starts a later message is not hidden.
-		for _, f := range pi.Fields {
-			if f.Frame != nil && f.Frame.Packet != pi.Number {
-				beat = false
-			}
+		for _, r := range recs {
+			beat = beat && r.Heartbeat
 		}
-		if beat {
-			a.hidden[pi.Number] = true
-			a.count++
+	}
+	// A packet that also starts a later message is not hidden.
+	for _, f := range pi.Fields {
+		if f.Frame != nil && f.Frame.Packet != pi.Number {
+			beat = false
 		}
+	}
+	if beat {
+		a.hidden[pi.Number] = true
+		a.count++
 	}
 }
 
@@ -171,8 +177,8 @@ func (b *builder) appData(r *app.Record) map[string]any {
 	if len(r.Parts) > 1 {
 		var pk []int
 		for _, m := range r.Parts {
-			if m >= 0 && m < len(b.res.Messages) {
-				pk = append(pk, b.res.Messages[m].Packet)
+			if msg := b.messageAt(m); msg != nil {
+				pk = append(pk, msg.Packet)
 			}
 		}
 		d["Packets"] = joinInts(pk)

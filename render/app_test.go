@@ -132,7 +132,7 @@ func TestAppMessages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := &builder{cat: cat, client: "the browser", server: "the server", res: &annotate.Result{}, app: &appPage{}}
+		b := &builder{client: "the browser", server: "the server", knowledge: knowledge{res: &annotate.Result{}, app: &appPage{}}, sentences: sentences{cat: cat}}
 		seen := map[string]bool{}
 		for _, c := range cases {
 			s := app.NewAnalyzer(app.Options{}).Open(c.h)

@@ -34,67 +34,112 @@ type dataEnd struct {
 
 // computeTCPFacts goes through every packet (shown or not) in order.
 func (b *builder) computeTCPFacts() {
-	f := &tcpFacts{piggy: map[int][]int{}, scale: map[int]int{}, resetAfter: map[int]int{}}
-	b.tcp = f
-	sent := map[endKey][]dataEnd{} // data not yet acknowledged, in order
-	lastAck := map[endKey]int64{}
-	shift := map[endKey]int{}
-	explained := map[endKey]bool{}
-	finSent := map[endKey]bool{}
-	dataAfterFin := map[endKey]int{}
+	t := newTCPTracker()
 	for _, pi := range b.res.Packets {
-		c := pi.Conn
-		flags, ok := tcpFlags(pi)
-		if c == nil || !ok {
-			continue
-		}
-		me, peer := endKey{c, pi.From}, endKey{c, pi.From.Peer()}
-		for _, e := range pi.Events {
-			if e.Kind == annotate.EventTCPHandshake1 || e.Kind == annotate.EventTCPHandshake2 {
-				if e.Params.Get("wscale") != nil {
-					shift[me] = int(e.Int("wscale"))
-				} else {
-					shift[me] = -1
-				}
+		t.add(pi, b.shownPacket(pi.Number))
+	}
+	b.tcp = &t.facts
+}
+
+// A tcpTracker follows both ends of every connection packet by packet, in
+// capture order, and finds the tcpFacts of each packet: a page's builder
+// runs one over all its packets, a Follower one packet at a time.
+type tcpTracker struct {
+	facts        tcpFacts
+	sent         map[endKey][]dataEnd // data not yet acknowledged, in order
+	lastAck      map[endKey]int64
+	shift        map[endKey]int
+	explained    map[endKey]bool
+	finSent      map[endKey]bool
+	dataAfterFin map[endKey]int
+}
+
+func newTCPTracker() *tcpTracker {
+	return &tcpTracker{
+		facts:   tcpFacts{piggy: map[int][]int{}, scale: map[int]int{}, resetAfter: map[int]int{}},
+		sent:    map[endKey][]dataEnd{},
+		lastAck: map[endKey]int64{}, shift: map[endKey]int{}, explained: map[endKey]bool{},
+		finSent: map[endKey]bool{}, dataAfterFin: map[endKey]int{},
+	}
+}
+
+// add follows one packet; shown says whether the page shows it (a window
+// scale is explained on the first packet shown of each end).
+func (t *tcpTracker) add(pi *annotate.PacketInfo, shown bool) {
+	c := pi.Conn
+	flags, ok := tcpFlags(pi)
+	if c == nil || !ok {
+		return
+	}
+	f := &t.facts
+	me, peer := endKey{c, pi.From}, endKey{c, pi.From.Peer()}
+	for _, e := range pi.Events {
+		if e.Kind == annotate.EventTCPHandshake1 || e.Kind == annotate.EventTCPHandshake2 {
+			if e.Params.Get("wscale") != nil {
+				t.shift[me] = int(e.Int("wscale"))
+			} else {
+				t.shift[me] = -1
 			}
-		}
-		if pi.PayloadLength > 0 {
-			sent[me] = append(sent[me], dataEnd{pi.StreamOffset + int64(pi.PayloadLength), pi.Number})
-			if finSent[peer] {
-				dataAfterFin[peer] = pi.Number
-			}
-		}
-		if flags&decode.FIN != 0 {
-			finSent[me] = true
-		}
-		if flags&decode.RST != 0 && finSent[me] && dataAfterFin[me] > 0 {
-			f.resetAfter[pi.Number] = dataAfterFin[me]
-		}
-		if flags&decode.SYN == 0 && pi.WindowScaled && !explained[me] && b.shownPacket(pi.Number) {
-			if s, ok := shift[me]; ok && s > 0 {
-				explained[me] = true
-				f.scale[pi.Number] = s
-			}
-		}
-		if flags&decode.ACK == 0 || !pi.Relative || !c.HaveISN {
-			continue
-		}
-		acked := int64(pi.Ack) - 1 // the stream offset of the next byte expected
-		if acked <= lastAck[me] {
-			continue
-		}
-		lastAck[me] = acked
-		var nums []int
-		list := sent[peer]
-		i := 0
-		for ; i < len(list) && list[i].end <= acked; i++ {
-			nums = append(nums, list[i].number)
-		}
-		sent[peer] = list[i:]
-		if pi.PayloadLength > 0 && len(nums) > 0 {
-			f.piggy[pi.Number] = nums
 		}
 	}
+	if pi.PayloadLength > 0 {
+		t.sent[me] = append(t.sent[me], dataEnd{pi.StreamOffset + int64(pi.PayloadLength), pi.Number})
+		if t.finSent[peer] {
+			t.dataAfterFin[peer] = pi.Number
+		}
+	}
+	if flags&decode.FIN != 0 {
+		t.finSent[me] = true
+	}
+	if flags&decode.RST != 0 && t.finSent[me] && t.dataAfterFin[me] > 0 {
+		f.resetAfter[pi.Number] = t.dataAfterFin[me]
+	}
+	if flags&decode.SYN == 0 && pi.WindowScaled && !t.explained[me] && shown {
+		if s, ok := t.shift[me]; ok && s > 0 {
+			t.explained[me] = true
+			f.scale[pi.Number] = s
+		}
+	}
+	if flags&decode.ACK == 0 || !pi.Relative || !c.HaveISN {
+		return
+	}
+	acked := int64(pi.Ack) - 1 // the stream offset of the next byte expected
+	if acked <= t.lastAck[me] {
+		return
+	}
+	t.lastAck[me] = acked
+	var nums []int
+	list := t.sent[peer]
+	i := 0
+	for ; i < len(list) && list[i].end <= acked; i++ {
+		nums = append(nums, list[i].number)
+	}
+	t.sent[peer] = list[i:]
+	if pi.PayloadLength > 0 && len(nums) > 0 {
+		f.piggy[pi.Number] = nums
+	}
+}
+
+// forget drops what the tracker holds for both ends of a connection that
+// has ended.
+func (t *tcpTracker) forget(c *annotate.Connection) {
+	for _, r := range []annotate.Role{annotate.Client, annotate.Server} {
+		k := endKey{c, r}
+		delete(t.sent, k)
+		delete(t.lastAck, k)
+		delete(t.shift, k)
+		delete(t.explained, k)
+		delete(t.finSent, k)
+		delete(t.dataAfterFin, k)
+	}
+}
+
+// forgetFacts drops the facts found so far, once their packets are
+// explained.
+func (t *tcpTracker) forgetFacts() {
+	clear(t.facts.piggy)
+	clear(t.facts.scale)
+	clear(t.facts.resetAfter)
 }
 
 // arithData is what the sentences on a packet's numbers see.

@@ -52,47 +52,11 @@ func Build(res *annotate.Result, src Capture, opts Options) (*Page, error) {
 // build makes the page for res, which holds some of the total packets of
 // the capture (all of them, except for a digest).
 func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, error) {
-	if opts.Style == "" {
-		opts.Style = StyleGuide
-	}
-	if opts.Lang == "" {
-		opts.Lang = "en"
-	}
-	if err := checkIDPrefix(opts.IDPrefix); err != nil {
+	b, err := newBuilder(src, opts, total)
+	if err != nil {
 		return nil, err
 	}
-	cat := opts.Catalog
-	if cat == nil {
-		var err error
-		if cat, err = LoadCatalog(opts.Lang, opts.Templates); err != nil {
-			return nil, err
-		}
-	}
-	b := &builder{
-		cat:     cat,
-		opts:    opts,
-		page:    &Page{Lang: opts.Lang, Style: opts.Style, Hex: opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: opts.Templates},
-		src:     src,
-		res:     res,
-		total:   total,
-		section: map[*annotate.Connection]string{},
-		shown:   map[string]bool{},
-		packets: map[int]*annotate.PacketInfo{},
-	}
-	b.page.Fragment, b.page.IDPrefix = opts.Fragment, opts.IDPrefix
-	for _, k := range cat.Keys() {
-		if strings.HasPrefix(k, "ui.label.") || k == "ui.pcapng.redacted" {
-			b.page.labels[k] = b.text(k, nil)
-		}
-	}
-	b.client = Wire(b.text("role.client", nil))
-	b.server = Wire(b.text("role.server", nil))
-	if opts.ClientName != "" {
-		b.client = Wire(opts.ClientName)
-	}
-	if opts.ServerName != "" {
-		b.server = Wire(opts.ServerName)
-	}
+	b.res = res
 	for _, pi := range res.Packets {
 		b.packets[pi.Number] = pi
 	}
@@ -122,33 +86,153 @@ func build(res *annotate.Result, src Capture, opts Options, total int) (*Page, e
 	return b.page, nil
 }
 
+// newBuilder returns a builder for a page with opts, of a capture of total
+// packets, with no packets yet: build gives it a whole Result, a Follower
+// one packet at a time.
+func newBuilder(src Capture, opts Options, total int) (*builder, error) {
+	if opts.Style == "" {
+		opts.Style = StyleGuide
+	}
+	if opts.Lang == "" {
+		opts.Lang = "en"
+	}
+	if err := checkIDPrefix(opts.IDPrefix); err != nil {
+		return nil, err
+	}
+	cat := opts.Catalog
+	if cat == nil {
+		var err error
+		if cat, err = LoadCatalog(opts.Lang, opts.Templates); err != nil {
+			return nil, err
+		}
+	}
+	b := &builder{
+		opts:      opts,
+		src:       src,
+		total:     total,
+		knowledge: knowledge{res: &annotate.Result{}, section: map[*annotate.Connection]string{}, packets: map[int]*annotate.PacketInfo{}},
+		layout:    layout{shown: map[string]bool{}},
+		sentences: sentences{cat: cat},
+	}
+	b.page = b.newPage()
+	for _, k := range cat.Keys() {
+		if strings.HasPrefix(k, "ui.label.") || k == "ui.pcapng.redacted" {
+			b.page.labels[k] = b.text(k, nil)
+		}
+	}
+	b.client = Wire(b.text("role.client", nil))
+	b.server = Wire(b.text("role.server", nil))
+	if opts.ClientName != "" {
+		b.client = Wire(opts.ClientName)
+	}
+	if opts.ServerName != "" {
+		b.server = Wire(opts.ServerName)
+	}
+	if b.err != nil {
+		return nil, b.err
+	}
+	return b, nil
+}
+
+// newPage returns an empty page with the builder's options; the labels
+// are the first page's.
+func (b *builder) newPage() *Page {
+	p := &Page{Lang: b.opts.Lang, Style: b.opts.Style, Hex: b.opts.Hex, Generator: "wstrace", labels: map[string]string{}, templates: b.opts.Templates}
+	if b.page != nil {
+		p.labels = b.page.labels
+	}
+	p.Fragment, p.IDPrefix = b.opts.Fragment, b.opts.IDPrefix
+	return p
+}
+
+// frameAt returns the frame with the given index, nil when the builder
+// does not have it.
+func (b *builder) frameAt(i int) *annotate.Frame {
+	if fs := b.res.Frames; i >= 0 && i < len(fs) && fs[i] != nil && fs[i].Index == i {
+		return fs[i]
+	}
+	if b.frameIndex == nil {
+		b.frameIndex = map[int]*annotate.Frame{}
+		for _, f := range b.res.Frames {
+			if f != nil {
+				b.frameIndex[f.Index] = f
+			}
+		}
+	}
+	return b.frameIndex[i]
+}
+
+// messageAt returns the message with the given index, nil when the
+// builder does not have it (a page built by a Collector holds only some
+// messages of the capture, so an index is not a position).
+func (b *builder) messageAt(i int) *annotate.Message {
+	if ms := b.res.Messages; i >= 0 && i < len(ms) && ms[i] != nil && ms[i].Index == i {
+		return ms[i]
+	}
+	if b.messageIndex == nil {
+		b.messageIndex = map[int]*annotate.Message{}
+		for _, m := range b.res.Messages {
+			if m != nil {
+				b.messageIndex[m.Index] = m
+			}
+		}
+	}
+	return b.messageIndex[i]
+}
+
+// A builder makes a page. It is three parts: what the capture has told
+// so far (knowledge), what the page holds and has said so far (layout),
+// and the catalog with the memory its messages are made in (sentences).
+// build runs it over a whole Result; a Follower one packet at a time.
 type builder struct {
-	cat            *Catalog
 	opts           Options
-	page           *Page
 	src            Capture
-	res            *annotate.Result
 	total          int // packets in the capture
 	client, server Wire
-	section        map[*annotate.Connection]string
-	shown          map[string]bool // frame kinds with a table already
-	packets        map[int]*annotate.PacketInfo
-	nick           map[*annotate.Connection]Wire // the names clients gave
-	tcp            *tcpFacts
-	rawExplained   bool // a note has said how -A prints tabs and newlines
-	selectedInfo   []*annotate.PacketInfo
-	redacted       []string // header and parameter names redacted anywhere
-	app            *appPage // application protocols (app.go)
-	err            error
 
+	knowledge
+	layout
+	sentences
+}
+
+// knowledge is what the builder knows of the capture: the packets it can
+// look up, and what lasts per connection.
+type knowledge struct {
+	res          *annotate.Result
+	packets      map[int]*annotate.PacketInfo
+	frameIndex   map[int]*annotate.Frame      // frames by index, where not by position
+	messageIndex map[int]*annotate.Message    // messages by index, where not by position
+	conns        map[int]*annotate.Connection // connections the packets' messages name, by ID
+	section      map[*annotate.Connection]string
+	nick         map[*annotate.Connection]Wire // the names clients gave
+	tcp          *tcpFacts
+	app          *appPage // application protocols (app.go)
+}
+
+// layout is what the page holds so far, and what it has said that a page
+// says once.
+type layout struct {
+	page         *Page
+	shown        map[string]bool // frame kinds with a table already
+	rawExplained bool            // a note has said how -A prints tabs and newlines
+	selectedInfo []*annotate.PacketInfo
+	redacted     []string // header and parameter names redacted anywhere
+}
+
+// sentences makes the page's messages from the catalog. It keeps the
+// first error, makes the messages without data once, and uses its memory
+// again from packet to packet: a template keeps none of the data it is
+// given.
+type sentences struct {
+	cat       *Catalog
+	err       error
 	scratch   bytes.Buffer      // where messages are made
 	constText map[string]string // messages without data, by key
 	plainText map[string]string // their plain text, by key
 	addrs     map[netip.AddrPort]Wire
 	flagText  map[decode.TCPFlags]string
 
-	// Memory used again from packet to packet: the data of the messages
-	// being made (a template keeps none of it).
+	// The data of the messages being made.
 	base, event, ackBase eventData
 	frame                frameData
 	message              messageData
@@ -159,7 +243,7 @@ type builder struct {
 
 // args returns the builder's map for the data of a message, emptied: it
 // serves one message at a time.
-func (b *builder) args() map[string]any {
+func (b *sentences) args() map[string]any {
 	if b.argMap == nil {
 		b.argMap = make(map[string]any, 8)
 	}
@@ -168,7 +252,7 @@ func (b *builder) args() map[string]any {
 }
 
 // plain returns the plain text of a message without data.
-func (b *builder) plain(key string) string {
+func (b *sentences) plain(key string) string {
 	if s, ok := b.plainText[key]; ok {
 		return s
 	}
@@ -182,7 +266,7 @@ func (b *builder) plain(key string) string {
 
 // text executes a catalog message, remembering the first error. Messages
 // without data are made once.
-func (b *builder) text(key string, data any) string {
+func (b *sentences) text(key string, data any) string {
 	if s, ok := b.cat.fixed[key]; ok {
 		return s // plain text: the same for any data
 	}
@@ -280,6 +364,7 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 		p.FromClient = pi.From == annotate.Client
 	}
 	p.Section = section
+	b.noteConnections(pi)
 	base := b.baseData(pi, &b.base)
 
 	// The comment's first line: the handshake step, or the section.
@@ -318,8 +403,8 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 			d.Acked = b.acked(e, base)
 		case annotate.EventWSData, annotate.EventWSControl, annotate.EventWSFramePart:
 			if d.Frame == nil {
-				if i := int(e.Int("frame")); i >= 0 && i < len(b.res.Frames) && e.Params.Get("frame") != nil {
-					d.Frame = b.frameData(b.res.Frames[i])
+				if e.Params.Get("frame") != nil {
+					d.Frame = b.frameData(b.frameAt(int(e.Int("frame"))))
 				}
 			}
 		case annotate.EventTCPReset:
@@ -360,6 +445,28 @@ func (b *builder) packet(pi *annotate.PacketInfo, section string) *Packet {
 	return p
 }
 
+// noteConnections remembers the connections the packet's events name
+// through their messages: a relay's sentence names the connection of the
+// message relayed, which the page may not show.
+func (b *builder) noteConnections(pi *annotate.PacketInfo) {
+	note := func(m *annotate.Message) {
+		if m != nil && m.Conn != nil {
+			if b.conns == nil {
+				b.conns = map[int]*annotate.Connection{}
+			}
+			b.conns[m.Conn.ID] = m.Conn
+		}
+	}
+	for _, e := range pi.Events {
+		if m := e.Message; m != nil {
+			note(m.RelayOf)
+			for _, r := range m.Relays {
+				note(r)
+			}
+		}
+	}
+}
+
 // nounOf returns the short name of a packet: what its phase stands for,
 // told apart where one phase covers different things (a FIN or the ACK of
 // one, a whole frame or part of one).
@@ -382,8 +489,8 @@ func (b *builder) nounOf(pi *annotate.PacketInfo, d *eventData) string {
 			key = "noun.frame-part"
 			if e.Frame != nil {
 				d.Frame = b.frameData(e.Frame)
-			} else if i := int(e.Int("frame")); e.Params.Get("frame") != nil && i >= 0 && i < len(b.res.Frames) {
-				d.Frame = b.frameData(b.res.Frames[i])
+			} else if e.Params.Get("frame") != nil {
+				d.Frame = b.frameData(b.frameAt(int(e.Int("frame"))))
 			}
 		}
 	}

@@ -164,7 +164,9 @@ func tcpFlags(pi *annotate.PacketInfo) (decode.TCPFlags, bool) {
 func (b *builder) addrWire(a netip.AddrPort) Wire {
 	w, ok := b.addrs[a]
 	if !ok {
-		if b.addrs == nil {
+		if b.addrs == nil || len(b.addrs) >= maxCachedAddrs {
+			// A Follower's capture runs for hours: start again rather
+			// than keep every address it ever saw.
 			b.addrs = map[netip.AddrPort]Wire{}
 		}
 		w = Wire(a.String())
@@ -172,6 +174,9 @@ func (b *builder) addrWire(a netip.AddrPort) Wire {
 	}
 	return w
 }
+
+// maxCachedAddrs bounds the addresses whose text a builder keeps.
+const maxCachedAddrs = 4096
 
 // flags returns tcpdumpFlags(f), made once per set of flags.
 func (b *builder) flags(f decode.TCPFlags) string {

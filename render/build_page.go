@@ -77,6 +77,9 @@ func (b *builder) sections() {
 }
 
 func (b *builder) connection(id int) *annotate.Connection {
+	if c := b.conns[id]; c != nil {
+		return c
+	}
 	for _, c := range b.res.Connections {
 		if c.ID == id {
 			return c

@@ -1,17 +1,3 @@
-// Package render turns an annotated capture into a tutorial page: the model
-// that every output format shares ([Page], built by [Build]), the message
-// catalogs in three languages ([Catalog]), and the pieces that keep a page
-// safe to publish: escaping of everything that came from the wire
-// (see render/internal/mdsafe) and redaction of secrets.
-//
-// The formats live in sub-packages: render/markdown, render/html and
-// render/text write a Page; [WritePcapng] writes the capture back with each
-// packet's explanation as a pcapng comment. A program renders a capture
-// like this:
-//
-//	page, err := render.Build(result, render.Capture{Name: "chat.pcap"}, opts)
-//	if err != nil { ... }
-//	err = markdown.Write(os.Stdout, page)
 package render
 
 import (

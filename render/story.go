@@ -64,14 +64,20 @@ func cutString(s string, n int) string {
 func nicks(res *annotate.Result) map[*annotate.Connection]Wire {
 	out := map[*annotate.Connection]Wire{}
 	for _, m := range res.Messages {
-		if m.From != annotate.Client || m.Conn == nil || out[m.Conn] != "" {
-			continue
-		}
-		if g := gistOf(m); g.Name != "" {
-			out[m.Conn] = g.Name
-		}
+		learnNick(out, m)
 	}
 	return out
+}
+
+// learnNick records the name a client gives in a message, if it is the
+// first its connection gave.
+func learnNick(nick map[*annotate.Connection]Wire, m *annotate.Message) {
+	if m.From != annotate.Client || m.Conn == nil || nick[m.Conn] != "" {
+		return
+	}
+	if g := gistOf(m); g.Name != "" {
+		nick[m.Conn] = g.Name
+	}
 }
 
 // storyData is what the sentence telling a message's story sees.

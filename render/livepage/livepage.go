@@ -206,7 +206,8 @@ func (s *Server) explain() {
 func (s *Server) article(p *capture.Packet) (string, error) {
 	// The page is built from the packets just before this one too, so that
 	// a sentence about an earlier packet (the one an ACK acknowledges, say)
-	// finds it, but shows only this one (render.Follower).
+	// finds it, but shows only this one (render.Follower, the page builder
+	// run packet by packet).
 	page, err := s.fl.Add(p)
 	if err != nil {
 		return "", fmt.Errorf("packet %d: %w", p.Number, err)
