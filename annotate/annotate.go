@@ -121,9 +121,8 @@ func (o Options) withDefaults() Options {
 type Annotator struct {
 	opts     Options
 	wsPorts  map[uint16]bool
-	conns    map[connKey]*connState
-	states   []*connState // every connection, in order of ID
-	td       map[connKey]*tdState
+	pairs    map[connKey]*pairState // by address and port pair: tcpdump's numbers, the open connection
+	states   []*connState           // every connection, in order of ID
 	ends     map[netip.AddrPort]int
 	servers  map[netip.AddrPort]bool
 	summary  func(p *capture.Packet) string
@@ -171,8 +170,7 @@ func New(opts Options) *Annotator {
 	a := &Annotator{
 		opts:    opts,
 		wsPorts: map[uint16]bool{},
-		conns:   map[connKey]*connState{},
-		td:      map[connKey]*tdState{},
+		pairs:   map[connKey]*pairState{},
 		ends:    map[netip.AddrPort]int{},
 		servers: map[netip.AddrPort]bool{},
 	}

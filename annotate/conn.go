@@ -22,12 +22,25 @@ func keyOf(a, b netip.AddrPort) connKey {
 // (seq) and of the other (ack).
 type tdState struct{ seq, ack uint32 }
 
+// pairState is what the annotator keeps for one address and port pair,
+// found with one lookup per packet: tcpdump's record, once a packet with
+// ACK made it (kept to the end, as tcpdump keeps it), and the connection
+// open on the pair. It is dropped when it holds neither.
+type pairState struct {
+	td     tdState
+	haveTD bool
+	conn   *connState
+}
+
 // tcpdumpNumbers returns the sequence and acknowledgement numbers as
 // tcpdump prints them without -S, and whether they are relative. tcpdump
 // keeps one record per address and port pair: the first packet with ACK set
 // (or any with SYN and ACK) records both ends' bases and is printed with
 // absolute numbers; later ones are printed relative to them.
-func (a *Annotator) tcpdumpNumbers(src, dst netip.AddrPort, t *decode.TCP) (seq, ack uint32, rel bool) {
+//
+// ps is the state of the pair src and dst belong to, whichever end sorts
+// first: tcpdump orders its record's ends by port, then address.
+func tcpdumpNumbers(ps *pairState, src, dst netip.AddrPort, t *decode.TCP) (seq, ack uint32, rel bool) {
 	seq, ack = t.Seq, t.Ack
 	if t.Flags&decode.ACK == 0 {
 		return seq, ack, false
@@ -39,16 +52,9 @@ func (a *Annotator) tcpdumpNumbers(src, dst netip.AddrPort, t *decode.TCP) (seq,
 	case src.Port() == dst.Port():
 		rev = src.Addr().Compare(dst.Addr()) > 0
 	}
-	k := connKey{src, dst}
-	if rev {
-		k = connKey{dst, src}
-	}
-	th, ok := a.td[k]
-	if !ok || t.Flags&decode.SYN != 0 {
-		if !ok {
-			th = &tdState{}
-			a.td[k] = th
-		}
+	th := &ps.td
+	if !ps.haveTD || t.Flags&decode.SYN != 0 {
+		ps.haveTD = true
 		if rev {
 			th.ack, th.seq = seq, ack-1
 		} else {
@@ -101,7 +107,13 @@ func (a *Annotator) addTCP(pi *PacketInfo, d *decode.Packet) {
 	t := d.TCP
 	src := netip.AddrPortFrom(d.Src, t.SrcPort)
 	dst := netip.AddrPortFrom(d.Dst, t.DstPort)
-	pi.Seq, pi.Ack, pi.Relative = a.tcpdumpNumbers(src, dst, t)
+	k := keyOf(src, dst)
+	ps := a.pairs[k]
+	if ps == nil {
+		ps = &pairState{}
+		a.pairs[k] = ps
+	}
+	pi.Seq, pi.Ack, pi.Relative = tcpdumpNumbers(ps, src, dst, t)
 	pi.PayloadOffset = d.TransportOffset + t.HeaderLength
 	if pi.PayloadOffset > len(pi.Packet.Data) || d.TransportOffset == 0 {
 		pi.PayloadOffset = len(pi.Packet.Data) - len(d.Payload)
@@ -112,10 +124,9 @@ func (a *Annotator) addTCP(pi *PacketInfo, d *decode.Packet) {
 	}
 	pi.Captured = len(d.Payload)
 
-	k := keyOf(src, dst)
-	cs := a.conns[k]
+	cs := ps.conn
 	if cs == nil || cs.startsNewConnection(t) {
-		cs = a.newConn(k, src, dst, t)
+		cs = a.newConn(ps, k, src, dst, t)
 	}
 	cs.add(pi, d, src)
 }
@@ -139,7 +150,7 @@ func (cs *connState) startsNewConnection(t *decode.TCP) bool {
 
 // newConn starts tracking a connection whose first packet goes from src to
 // dst.
-func (a *Annotator) newConn(k connKey, src, dst netip.AddrPort, t *decode.TCP) *connState {
+func (a *Annotator) newConn(ps *pairState, k connKey, src, dst netip.AddrPort, t *decode.TCP) *connState {
 	a.nConns++
 	c := &Connection{ID: a.nConns}
 	cs := &connState{a: a, c: c, key: k}
@@ -166,10 +177,10 @@ func (a *Annotator) newConn(k connKey, src, dst netip.AddrPort, t *decode.TCP) *
 	if cs.strong {
 		a.servers[c.Server] = true
 	}
-	if old := a.conns[k]; old != nil {
+	if old := ps.conn; old != nil {
 		old.closeForReuse()
 	}
-	a.conns[k] = cs
+	ps.conn = cs
 	a.states = append(a.states, cs)
 	if a.emit == nil {
 		a.res.Connections = append(a.res.Connections, c)

@@ -99,8 +99,11 @@ func (a *Annotator) scan(over bool) {
 		if cs.closed && now.Sub(cs.lastTime) > closedLinger {
 			cs.finish()
 			cs.settleRoles()
-			if a.conns[cs.key] == cs {
-				delete(a.conns, cs.key)
+			if ps := a.pairs[cs.key]; ps != nil && ps.conn == cs {
+				ps.conn = nil
+				if !ps.haveTD {
+					delete(a.pairs, cs.key)
+				}
 			}
 			a.doneConns = append(a.doneConns, cs.c)
 			continue
@@ -194,7 +197,7 @@ func (a *Annotator) flushAll() error {
 	}
 	slices.SortFunc(a.doneConns, func(x, y *Connection) int { return x.ID - y.ID })
 	a.states = nil
-	clear(a.conns)
+	clear(a.pairs)
 	return a.release(true)
 }
 

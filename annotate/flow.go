@@ -291,7 +291,11 @@ func (f *flow) place(kind FieldKind, name string, start, end, base int64, fr *Fr
 // packetsOf returns the packets that carried stream bytes [start, end), in
 // order.
 func (f *flow) packetsOf(start, end int64) []*PacketInfo {
-	var out []*PacketInfo
+	return f.appendPacketsOf(nil, start, end)
+}
+
+// appendPacketsOf appends what packetsOf returns to out.
+func (f *flow) appendPacketsOf(out []*PacketInfo, start, end int64) []*PacketInfo {
 	for _, c := range f.chunks {
 		if c.off+int64(c.n) <= start || c.off >= end {
 			continue

@@ -26,8 +26,26 @@ type wsFlow struct {
 	// context for faults.
 	lostStart bool
 	hunting   bool
-	parts     []eventRef // ws-frame-part events of the frame in progress
-	msgFrames []*Frame   // frames of the data message in progress
+	parts     []eventRef    // ws-frame-part events of the frame in progress
+	msgFrames []*Frame      // frames of the data message in progress
+	carriers  []*PacketInfo // scratch room for frame
+}
+
+// opcodeNames holds the names of the 16 opcodes as parameter values, so
+// that an event does not box its opcode's name again.
+var opcodeNames = func() (names [16]any) {
+	for op := range names {
+		names[op] = websocket.Opcode(op).String()
+	}
+	return names
+}()
+
+// opcodeNameValue returns op.String() as a parameter value.
+func opcodeNameValue(op websocket.Opcode) any {
+	if int(op) < len(opcodeNames) {
+		return opcodeNames[op]
+	}
+	return op.String()
 }
 
 func wsRole(r Role) websocket.Role {
@@ -155,10 +173,14 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 	if end < wf.PayloadOffset {
 		end = wf.PayloadOffset
 	}
-	carriers := f.packetsOf(wf.Offset, end)
+	// The packets that carried the frame, in scratch room: they are
+	// only looked at here.
+	start, stop := wf.Offset, end
 	if wf.Header.PayloadLength == 0 {
-		carriers = f.packetsOf(wf.Offset, wf.PayloadOffset)
+		stop = wf.PayloadOffset
 	}
+	carriers := f.appendPacketsOf(w.carriers[:0], start, stop)
+	defer func() { w.carriers = carriers[:0]; clear(carriers) }()
 	if cur == nil {
 		if len(carriers) == 0 {
 			return
@@ -255,7 +277,7 @@ func (w *wsFlow) frame(wf *websocket.Frame, cur *PacketInfo) {
 		Param{"fin", fr.FIN},
 		Param{"rsv", int64(fr.RSV)},
 		Param{"opcode", int64(fr.Opcode)},
-		Param{"opcode_name", fr.OpcodeName()},
+		Param{"opcode_name", opcodeNameValue(fr.Opcode)},
 		Param{"masked", fr.Masked},
 		Param{"payload_length", clampInt64(fr.PayloadLength)},
 		Param{"length_bits", int64(fr.LengthBits)},
@@ -398,7 +420,7 @@ func (w *wsFlow) message(msg *websocket.Message, frames []*Frame, cur *PacketInf
 	p := append(a.params[:0],
 		Param{"message", m.Index},
 		Param{"opcode", int64(m.Opcode)},
-		Param{"opcode_name", m.OpcodeName()},
+		Param{"opcode_name", opcodeNameValue(m.Opcode)},
 		Param{"fragments", int64(len(frames))},
 		Param{"compressed", m.Compressed},
 		Param{"size", m.Size},

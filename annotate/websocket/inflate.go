@@ -34,8 +34,9 @@ type Inflater struct {
 	noContextTakeover bool
 	max               int64
 	src               twoPartReader
-	history           []byte // a suffix of this direction's decompressed stream, at most windowSize bytes
-	historyComplete   bool   // history is the whole stream, or its last windowSize bytes
+	limit             io.LimitedReader // what inflate reads the decoder through
+	history           []byte           // a suffix of this direction's decompressed stream, at most windowSize bytes
+	historyComplete   bool             // history is the whole stream, or its last windowSize bytes
 }
 
 // NewInflater returns an Inflater for one direction. noContextTakeover is
@@ -128,7 +129,9 @@ func (z *Inflater) inflate(compressed, tail []byte) ([]byte, error) {
 	}
 	buf := scratch.Get().(*bytes.Buffer)
 	buf.Reset()
-	_, err := buf.ReadFrom(io.LimitReader(fr, z.max+1))
+	z.limit = io.LimitedReader{R: fr, N: z.max + 1}
+	_, err := buf.ReadFrom(&z.limit)
+	z.limit = io.LimitedReader{}
 	// Drop the references to this message's input before sharing.
 	fr.(flate.Resetter).Reset(&emptySource, nil)
 	decoders.Put(fr)

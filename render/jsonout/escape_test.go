@@ -3,9 +3,15 @@ package jsonout
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/wstrace/wstrace/annotate"
+	"github.com/wstrace/wstrace/capture"
 )
 
 // wantString is encoding/json's encoding of s (without HTML escaping),
@@ -83,5 +89,38 @@ func BenchmarkAppendString(b *testing.B) {
 				buf = appendString(buf[:0], tc.s)
 			}
 		})
+		b.Run(tc.name+"-bytes", func(b *testing.B) {
+			buf := make([]byte, 0, 8*len(tc.s))
+			s := []byte(tc.s)
+			b.SetBytes(int64(len(s)))
+			for b.Loop() {
+				buf = appendString(buf[:0], s)
+			}
+		})
 	}
+}
+
+// BenchmarkEncodePackets encodes the packets of a real capture, as the
+// document does (indented), without writing them anywhere.
+func BenchmarkEncodePackets(b *testing.B) {
+	r, err := capture.OpenFile(filepath.Join("..", "..", "testdata", "chromium-ws-deflate.pcap"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	res, err := annotate.Annotate(r, annotate.Options{Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := newEncoder(io.Discard, true)
+	e.redact = true
+	e.depth, e.count = 2, []int{1, 0}
+	for b.Loop() {
+		for _, p := range res.Packets {
+			e.next()
+			e.packet(p, []App{})
+		}
+		e.buf = e.buf[:0]
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(res.Packets)), "ns/pkt")
 }

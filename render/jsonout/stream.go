@@ -38,10 +38,10 @@ type encoder struct {
 	// far; an empty one is closed as [] or {}.
 	count []int
 
-	// orders caches, per event kind, the order of the parameters of
-	// the last event of that kind (most events of a kind have the same
-	// parameters, in the same order).
-	orders map[annotate.EventKind]*paramOrder
+	// orders caches, per event kind, the orders of the parameter lists
+	// seen (the events of a kind have a few lists: a client's frame has a
+	// mask_key, a server's none).
+	orders map[annotate.EventKind][]*paramOrder
 	// The time last written, to the second, as timeLayout formats it.
 	second     int64
 	secondText []byte
@@ -54,6 +54,24 @@ type encoder struct {
 type paramOrder struct {
 	names []string // the parameter names it is for, in the event's order
 	order []int
+	keys  [][]byte // the names in order, as JSON strings
+}
+
+// maxOrders is how many parameter lists the encoder remembers per event
+// kind.
+const maxOrders = 8
+
+// fits reports whether the order is the one for the parameters p.
+func (po *paramOrder) fits(p annotate.Params) bool {
+	if len(po.names) != len(p) {
+		return false
+	}
+	for i := range p {
+		if p[i].Name != po.names[i] {
+			return false
+		}
+	}
+	return true
 }
 
 func newEncoder(w io.Writer, indent bool) *encoder {
@@ -120,13 +138,30 @@ func (e *encoder) next() {
 
 // key starts an object member. name needs no escaping.
 func (e *encoder) key(name string) {
-	e.next()
-	e.buf = append(e.buf, '"')
-	e.buf = append(e.buf, name...)
-	e.buf = append(e.buf, '"', ':')
-	if e.indent {
-		e.buf = append(e.buf, ' ')
+	i := len(e.count) - 1
+	b := e.buf
+	if e.count[i] > 0 {
+		b = append(b, ',')
 	}
+	e.count[i]++
+	if e.indent {
+		b = append(b, '\n')
+		if n := 2 * e.depth; n <= len(spaces) {
+			b = append(b, spaces[:n]...)
+		} else {
+			for range e.depth {
+				b = append(b, ' ', ' ')
+			}
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':', ' ')
+	} else {
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':')
+	}
+	e.buf = b
 }
 
 func (e *encoder) str(s string)         { e.buf = appendString(e.buf, s) }
@@ -340,17 +375,16 @@ func (e *encoder) time(t time.Time) {
 // names in sorted order as encoding/json writes a map.
 func (e *encoder) event(ev annotate.Event) {
 	e.open('{')
-	for _, i := range e.paramOrder(&ev) {
+	po := e.paramOrder(&ev)
+	for j, i := range po.order {
 		e.next()
+		e.buf = append(e.buf, po.keys[j]...)
+		e.colon()
 		if i < 0 {
-			e.str("kind")
-			e.colon()
 			e.str(string(ev.Kind))
 			continue
 		}
 		name, v := ev.Params[i].Name, ev.Params[i].Value
-		e.str(name)
-		e.colon()
 		if s, ok := v.(string); ok && e.redact {
 			e.str(redact.Param(name, s))
 			continue
@@ -370,26 +404,22 @@ func (e *encoder) colon() {
 // paramOrder returns the order in which event writes the members of ev:
 // the indexes of its parameters, leaving out any named "kind", and -1 for
 // the kind, sorted by name.
-func (e *encoder) paramOrder(ev *annotate.Event) []int {
-	po := e.orders[ev.Kind]
-	if po != nil && len(po.names) == len(ev.Params) {
-		same := true
-		for i := range ev.Params {
-			if ev.Params[i].Name != po.names[i] {
-				same = false
-				break
-			}
-		}
-		if same {
-			return po.order
+func (e *encoder) paramOrder(ev *annotate.Event) *paramOrder {
+	known := e.orders[ev.Kind]
+	for _, po := range known {
+		if po.fits(ev.Params) {
+			return po
 		}
 	}
-	if po == nil {
+	var po *paramOrder
+	if len(known) < maxOrders {
 		if e.orders == nil {
-			e.orders = map[annotate.EventKind]*paramOrder{}
+			e.orders = map[annotate.EventKind][]*paramOrder{}
 		}
 		po = &paramOrder{}
-		e.orders[ev.Kind] = po
+		e.orders[ev.Kind] = append(known, po)
+	} else {
+		po = known[len(known)-1]
 	}
 	po.names, po.order = po.names[:0], po.order[:0]
 	for i := range ev.Params {
@@ -406,7 +436,11 @@ func (e *encoder) paramOrder(ev *annotate.Event) []int {
 		return ev.Params[i].Name
 	}
 	slices.SortFunc(po.order, func(a, b int) int { return strings.Compare(name(a), name(b)) })
-	return po.order
+	po.keys = po.keys[:0]
+	for _, i := range po.order {
+		po.keys = append(po.keys, appendString(nil, name(i)))
+	}
+	return po
 }
 
 // value writes a parameter value.
