@@ -140,29 +140,44 @@ func (e *encoder) next() {
 func (e *encoder) key(name string) {
 	i := len(e.count) - 1
 	b := e.buf
-	if e.count[i] > 0 {
-		b = append(b, ',')
-	}
+	first := e.count[i] == 0
 	e.count[i]++
-	if e.indent {
-		b = append(b, '\n')
-		if n := 2 * e.depth; n <= len(spaces) {
-			b = append(b, spaces[:n]...)
+	if n := 2 + 2*e.depth; e.indent && n <= len(lineStart) {
+		// The comma, line end and indentation in one step.
+		if first {
+			b = append(b, lineStart[1:n]...)
 		} else {
-			for range e.depth {
-				b = append(b, ' ', ' ')
-			}
+			b = append(b, lineStart[:n]...)
+		}
+		b = append(b, '"')
+		b = append(b, name...)
+		b = append(b, '"', ':', ' ')
+	} else if e.indent {
+		if !first {
+			b = append(b, ',')
+		}
+		b = append(b, '\n')
+		for range e.depth {
+			b = append(b, ' ', ' ')
 		}
 		b = append(b, '"')
 		b = append(b, name...)
 		b = append(b, '"', ':', ' ')
 	} else {
+		if !first {
+			b = append(b, ',')
+		}
 		b = append(b, '"')
 		b = append(b, name...)
 		b = append(b, '"', ':')
 	}
 	e.buf = b
 }
+
+// lineStart is what starts an indented member: a comma (left out before
+// the first member), a line end and the indentation of all but the
+// deepest documents.
+const lineStart = ",\n" + spaces
 
 func (e *encoder) str(s string)         { e.buf = appendString(e.buf, s) }
 func (e *encoder) bytesStr(b []byte)    { e.buf = appendString(e.buf, b) }
