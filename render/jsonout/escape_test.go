@@ -124,3 +124,55 @@ func BenchmarkEncodePackets(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(res.Packets)), "ns/pkt")
 }
+
+// TestSpillToFile: a document whose frames, messages and connections
+// move to temporary files on the way is the one kept in memory.
+func TestSpillToFile(t *testing.T) {
+	for _, name := range []string{"chromium-ws-deflate.pcap", "chromium-ws-plain-any.pcap"} {
+		r, err := capture.OpenFile(filepath.Join("..", "..", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var inMemory, spilled bytes.Buffer
+		opts := Options{Indent: true, Redact: true}
+		mem, file := NewStream(&inMemory, opts), NewStream(&spilled, opts)
+		for _, sp := range []*spill{file.frames, file.messages, file.conns} {
+			sp.memLimit = 64
+		}
+		a := annotate.New(annotate.Options{Location: time.UTC, Emit: func(r annotate.Record) error {
+			if err := mem.Record(r); err != nil {
+				return err
+			}
+			return file.Record(r)
+		}})
+		for {
+			p, err := r.Next()
+			if err == io.EOF {
+				break
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := a.Add(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r.Close()
+		a.Finish()
+		for _, sp := range []*spill{file.frames, file.messages, file.conns} {
+			sp.e.flush() // as they would past flushAt
+			if sp.file == nil {
+				t.Fatalf("%s: %d members stayed in memory", name, sp.n)
+			}
+		}
+		if err := mem.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := file.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if inMemory.Len() < 10000 || !bytes.Equal(inMemory.Bytes(), spilled.Bytes()) {
+			t.Errorf("%s: %d bytes through temporary files, %d in memory, not the same", name, spilled.Len(), inMemory.Len())
+		}
+	}
+}

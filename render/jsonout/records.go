@@ -210,15 +210,16 @@ const spillMemory = 4 << 20
 // spill holds the encoded members of one of the document's arrays until
 // it can be written: in memory, then in a temporary file.
 type spill struct {
-	e    *encoder
-	mem  bytes.Buffer
-	file *os.File
-	n    int
-	err  error
+	e        *encoder
+	memLimit int // spillMemory; tests lower it
+	mem      bytes.Buffer
+	file     *os.File
+	n        int
+	err      error
 }
 
 func newSpill(opts Options) *spill {
-	sp := &spill{}
+	sp := &spill{memLimit: spillMemory}
 	sp.e = newEncoder(spillWriter{sp}, opts.Indent)
 	sp.e.redact = opts.Redact
 	// Members sit inside the top-level object and its array.
@@ -240,7 +241,7 @@ type spillWriter struct{ sp *spill }
 
 func (w spillWriter) Write(b []byte) (int, error) {
 	sp := w.sp
-	if sp.file == nil && sp.mem.Len()+len(b) > spillMemory {
+	if sp.file == nil && sp.mem.Len()+len(b) > sp.memLimit {
 		f, err := os.CreateTemp("", "wstrace-*.json")
 		if err != nil {
 			sp.err = err
