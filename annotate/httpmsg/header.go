@@ -110,9 +110,11 @@ func (h *Header) addLine(line []byte, off int) error {
 	if err := checkValue(value, off); err != nil {
 		return err
 	}
+	// One string holds the name and the value.
+	text := string(line)
 	*h = append(*h, Field{
-		Name:   string(name),
-		Value:  strings.Trim(string(value), " \t"),
+		Name:   text[:colon],
+		Value:  strings.Trim(text[colon+1:], " \t"),
 		Offset: off,
 		Length: len(line),
 	})
