@@ -125,6 +125,27 @@ func BenchmarkStages(b *testing.B) {
 			a.Finish()
 		}))
 	})
+	// What render --format json and jsonl do: annotate and write as the
+	// records become final, nothing kept (the command also turns the
+	// collector's pacing off below a 64 MiB heap; this does not).
+	for _, lines := range []bool{false, true} {
+		name := "stream-json"
+		if lines {
+			name = "stream-jsonl"
+		}
+		b.Run(name, func(b *testing.B) {
+			perPacket(b, n, measure(b, func() {
+				r, err := capture.NewReader(bytes.NewReader(data))
+				if err != nil {
+					b.Fatal(err)
+				}
+				opts := jsonout.Options{Indent: true, Redact: true}
+				if err := jsonout.WriteSource(io.Discard, r, annotate.Options{Location: time.UTC}, opts, lines); err != nil {
+					b.Fatal(err)
+				}
+			}))
+		})
+	}
 	// The rest starts from an annotation of the whole capture, kept.
 	a := annotate.New(annotate.Options{Location: time.UTC})
 	readAll(b, data, func(p *capture.Packet) { a.Add(p) })
