@@ -179,10 +179,28 @@ func (e *encoder) key(name string) {
 // deepest documents.
 const lineStart = ",\n" + spaces
 
-func (e *encoder) str(s string)         { e.buf = appendString(e.buf, s) }
-func (e *encoder) bytesStr(b []byte)    { e.buf = appendString(e.buf, b) }
-func (e *encoder) int(n int64)          { e.buf = strconv.AppendInt(e.buf, n, 10) }
-func (e *encoder) uint(n uint64)        { e.buf = strconv.AppendUint(e.buf, n, 10) }
+func (e *encoder) str(s string)      { e.buf = appendString(e.buf, s) }
+func (e *encoder) bytesStr(b []byte) { e.buf = appendString(e.buf, b) }
+func (e *encoder) int(n int64) {
+	if n >= 0 {
+		e.uint(uint64(n))
+		return
+	}
+	e.buf = strconv.AppendInt(e.buf, n, 10)
+}
+
+// uint writes n; most numbers of the document (offsets, lengths, flags)
+// have one or two digits, written without a trip through strconv.
+func (e *encoder) uint(n uint64) {
+	switch {
+	case n < 10:
+		e.buf = append(e.buf, byte('0'+n))
+	case n < 100:
+		e.buf = append(e.buf, byte('0'+n/10), byte('0'+n%10))
+	default:
+		e.buf = strconv.AppendUint(e.buf, n, 10)
+	}
+}
 func (e *encoder) bool(b bool)          { e.buf = strconv.AppendBool(e.buf, b) }
 func (e *encoder) null()                { e.buf = append(e.buf, "null"...) }
 func (e *encoder) strField(k, v string) { e.key(k); e.str(v) }
