@@ -151,7 +151,9 @@ func (b *builder) joinList(nums []int) string {
 func (b *builder) shownPacket(n int) bool {
 	pi := b.packets[n]
 	if pi == nil {
-		return false
+		// A Follower forgets packets older than its window; they were
+		// shown when they came, unless a filter may have left them out.
+		return b.opts.EarlierShown && b.opts.Filter == nil
 	}
 	o := b.opts
 	switch {
