@@ -452,7 +452,9 @@ func (s *eioSession) socketIO(from Dir, p []byte, at Loc, part int, recs []Recor
 			args := rawElements(p)
 			if name, ok := arr[0].(string); ok {
 				r.Fields.Set("event", name)
-				args = args[1:]
+				if len(args) > 0 {
+					args = args[1:]
+				}
 			}
 			r.Fields.Set("args", args)
 		}

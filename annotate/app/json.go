@@ -3,6 +3,7 @@ package app
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 )
 
 // maxJSONDepth is the deepest nesting of JSON arrays and objects decoded;
@@ -57,7 +58,9 @@ func decodeJSON(b []byte) (any, string) {
 	if err := d.Decode(&v); err != nil {
 		return nil, "bad-json"
 	}
-	if d.More() {
+	// Only white space may follow the value: Decoder.More does not see a
+	// stray ']' or '}'.
+	if _, err := d.Token(); err != io.EOF {
 		return nil, "bad-json"
 	}
 	return v, ""

@@ -109,7 +109,7 @@ func (d *jsonrpcDecoder) Decode(m Message) []Record {
 		var recs []Record
 		raws := rawElements(m.Data)
 		for i, x := range arr {
-			if i >= 1024 {
+			if i >= 1024 || i >= len(raws) {
 				break
 			}
 			r := d.one(m, x, raws[i].(json.RawMessage), i)
