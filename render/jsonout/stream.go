@@ -91,18 +91,31 @@ func (e *encoder) maybeFlush() {
 	}
 }
 
-// spaces indents the lines of all but the deepest documents.
-const spaces = "                                "
+// lineStart is what starts an indented value: a comma (left out before
+// the first value), a line end and the indentation of all but the
+// deepest documents, so that one append writes them.
+const lineStart = ",\n                                "
 
-func (e *encoder) newline() {
+// newline ends the line and indents the next.
+func (e *encoder) newline() { e.lineStart(false) }
+
+// lineStart writes, before a value, the comma that separates it from the
+// one before (when more is set), and with indent a line end and the
+// indentation.
+func (e *encoder) lineStart(more bool) {
+	from := 1
+	if more {
+		from = 0
+	}
 	if !e.indent {
+		e.buf = append(e.buf, lineStart[from:1]...)
 		return
 	}
-	e.buf = append(e.buf, '\n')
-	if n := 2 * e.depth; n <= len(spaces) {
-		e.buf = append(e.buf, spaces[:n]...)
+	if n := 2 + 2*e.depth; n <= len(lineStart) {
+		e.buf = append(e.buf, lineStart[from:n]...)
 		return
 	}
+	e.buf = append(e.buf, lineStart[from:2]...)
 	for range e.depth {
 		e.buf = append(e.buf, ' ', ' ')
 	}
@@ -129,55 +142,18 @@ func (e *encoder) close(c byte) {
 // next starts a member of the innermost object or array.
 func (e *encoder) next() {
 	i := len(e.count) - 1
-	if e.count[i] > 0 {
-		e.buf = append(e.buf, ',')
-	}
+	e.lineStart(e.count[i] > 0)
 	e.count[i]++
-	e.newline()
 }
 
 // key starts an object member. name needs no escaping.
 func (e *encoder) key(name string) {
-	i := len(e.count) - 1
-	b := e.buf
-	first := e.count[i] == 0
-	e.count[i]++
-	if n := 2 + 2*e.depth; e.indent && n <= len(lineStart) {
-		// The comma, line end and indentation in one step.
-		if first {
-			b = append(b, lineStart[1:n]...)
-		} else {
-			b = append(b, lineStart[:n]...)
-		}
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, '"', ':', ' ')
-	} else if e.indent {
-		if !first {
-			b = append(b, ',')
-		}
-		b = append(b, '\n')
-		for range e.depth {
-			b = append(b, ' ', ' ')
-		}
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, '"', ':', ' ')
-	} else {
-		if !first {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		b = append(b, name...)
-		b = append(b, '"', ':')
-	}
-	e.buf = b
+	e.next()
+	e.buf = append(e.buf, '"')
+	e.buf = append(e.buf, name...)
+	e.buf = append(e.buf, '"')
+	e.colon()
 }
-
-// lineStart is what starts an indented member: a comma (left out before
-// the first member), a line end and the indentation of all but the
-// deepest documents.
-const lineStart = ",\n" + spaces
 
 func (e *encoder) str(s string)      { e.buf = appendString(e.buf, s) }
 func (e *encoder) bytesStr(b []byte) { e.buf = appendString(e.buf, b) }
