@@ -148,36 +148,32 @@ func (b *builder) newPage() *Page {
 // frameAt returns the frame with the given index, nil when the builder
 // does not have it.
 func (b *builder) frameAt(i int) *annotate.Frame {
-	if fs := b.res.Frames; i >= 0 && i < len(fs) && fs[i] != nil && fs[i].Index == i {
-		return fs[i]
-	}
-	if b.frameIndex == nil {
-		b.frameIndex = map[int]*annotate.Frame{}
-		for _, f := range b.res.Frames {
-			if f != nil {
-				b.frameIndex[f.Index] = f
-			}
-		}
-	}
-	return b.frameIndex[i]
+	return atIndex(b.res.Frames, i, func(f *annotate.Frame) int { return f.Index }, &b.frameIndex)
 }
 
 // messageAt returns the message with the given index, nil when the
 // builder does not have it (a page built by a Collector holds only some
 // messages of the capture, so an index is not a position).
 func (b *builder) messageAt(i int) *annotate.Message {
-	if ms := b.res.Messages; i >= 0 && i < len(ms) && ms[i] != nil && ms[i].Index == i {
-		return ms[i]
+	return atIndex(b.res.Messages, i, func(m *annotate.Message) int { return m.Index }, &b.messageIndex)
+}
+
+// atIndex returns the element of list whose index is i: list[i] where
+// positions are indexes, otherwise the one in *byIndex, which it makes
+// from list the first time.
+func atIndex[T any](list []*T, i int, index func(*T) int, byIndex *map[int]*T) *T {
+	if i >= 0 && i < len(list) && list[i] != nil && index(list[i]) == i {
+		return list[i]
 	}
-	if b.messageIndex == nil {
-		b.messageIndex = map[int]*annotate.Message{}
-		for _, m := range b.res.Messages {
-			if m != nil {
-				b.messageIndex[m.Index] = m
+	if *byIndex == nil {
+		*byIndex = make(map[int]*T, len(list))
+		for _, v := range list {
+			if v != nil {
+				(*byIndex)[index(v)] = v
 			}
 		}
 	}
-	return b.messageIndex[i]
+	return (*byIndex)[i]
 }
 
 // A builder makes a page. It is three parts: what the capture has told

@@ -26,7 +26,6 @@ const followWindow = 128
 type Follower struct {
 	ann     *annotate.Annotator
 	b       *builder
-	err     error // from making the builder
 	tcp     *tcpTracker
 	apps    *app.Tracker
 	appRecs []app.Record           // the application records of the window's packets
@@ -36,18 +35,21 @@ type Follower struct {
 // NewFollower returns a Follower that annotates with aopts and builds each
 // packet's page with opts. The annotator streams (records that are final
 // are forgotten once aopts.Emit, if set, has them). Give opts a Catalog to
-// share one between followers; otherwise the Follower loads its own, once.
-func NewFollower(aopts annotate.Options, opts Options, src Capture) *Follower {
+// share one; otherwise the Follower loads its own, once. The error is the
+// catalog's.
+func NewFollower(aopts annotate.Options, opts Options, src Capture) (*Follower, error) {
 	opts.EarlierShown = true // every packet is shown when it arrives
-	f := &Follower{tcp: newTCPTracker(), apps: app.NewTracker(app.Options{Reveal: opts.NoRedact})}
-	f.b, f.err = newBuilder(src, opts, 0)
-	if f.b != nil {
-		f.b.tcp = &f.tcp.facts
-		f.b.app = &appPage{hidden: map[int]bool{}}
-		f.b.nick = map[*annotate.Connection]Wire{}
-		f.b.frameIndex = map[int]*annotate.Frame{}
-		f.b.messageIndex = map[int]*annotate.Message{}
+	b, err := newBuilder(src, opts, 0)
+	if err != nil {
+		return nil, err
 	}
+	b.app = &appPage{hidden: map[int]bool{}}
+	b.nick = map[*annotate.Connection]Wire{}
+	b.frameIndex = map[int]*annotate.Frame{}
+	b.messageIndex = map[int]*annotate.Message{}
+	b.conns = map[int]*annotate.Connection{}
+	f := &Follower{b: b, tcp: newTCPTracker(), apps: app.NewTracker(app.Options{Reveal: opts.NoRedact})}
+	b.tcp = &f.tcp.facts
 	emit := aopts.Emit
 	aopts.Emit = func(r annotate.Record) error {
 		if r.Kind == annotate.RecordConnection {
@@ -59,16 +61,13 @@ func NewFollower(aopts annotate.Options, opts Options, src Capture) *Follower {
 		return nil
 	}
 	f.ann = annotate.New(aopts)
-	return f
+	return f, nil
 }
 
 // Add annotates p, after every packet added before it, and returns the page
 // that explains it: nil when the page's selection leaves it out or the
 // annotator has nothing to say of it.
 func (f *Follower) Add(p *capture.Packet) (*Page, error) {
-	if f.err != nil {
-		return nil, f.err
-	}
 	pi, err := f.ann.Add(p)
 	if err != nil || pi == nil {
 		return nil, err
@@ -84,10 +83,6 @@ func (f *Follower) Add(p *capture.Packet) (*Page, error) {
 		return nil, nil
 	}
 	b.page = b.newPage()
-	b.res.Connections = b.res.Connections[:0]
-	if pi.Conn != nil {
-		b.res.Connections = append(b.res.Connections, pi.Conn)
-	}
 	b.page.Packets = []*Packet{b.packet(pi, section)}
 	b.sections()
 	if err := b.err; err != nil {
@@ -103,6 +98,9 @@ func (f *Follower) remember(pi *annotate.PacketInfo) {
 	b := f.b
 	f.recent = append(f.recent, pi)
 	b.packets[pi.Number] = pi
+	if c := pi.Conn; c != nil {
+		b.conns[c.ID] = c
+	}
 	for _, fr := range pi.Frames {
 		b.frameIndex[fr.Index] = fr
 	}
@@ -155,9 +153,12 @@ func (f *Follower) explainApp(pi *annotate.PacketInfo) {
 	for _, m := range pi.Messages {
 		recs = append(recs, f.apps.Message(m)...)
 	}
-	f.appRecs = append(f.appRecs, recs...)
 	a := f.b.app
-	a.res = app.NewResult(f.appRecs)
+	if len(recs) > 0 || a.res == nil {
+		// Index the window's records again only when it has new ones.
+		f.appRecs = append(f.appRecs, recs...)
+		a.res = app.NewResult(f.appRecs)
+	}
 	if pi.Conn != nil {
 		if si, ok := f.apps.Stream(pi.Conn.ID); ok {
 			a.res.Streams[pi.Conn.ID] = si
@@ -170,7 +171,7 @@ func (f *Follower) explainApp(pi *annotate.PacketInfo) {
 
 // forget drops what is kept of a connection that has ended.
 func (f *Follower) forget(c *annotate.Connection) {
-	if c == nil || f.b == nil {
+	if c == nil {
 		return
 	}
 	f.tcp.forget(c)

@@ -28,7 +28,10 @@ func followMany(t *testing.T, name string) {
 	// Closed connections are forgotten a little after they end: a few
 	// sessions' worth may be kept, never all 40.
 	conns := len(res.Connections) // in one session
-	f := NewFollower(annotate.Options{Location: time.UTC}, Options{Lang: "en", HideHeartbeats: true}, Capture{Name: "lo"})
+	f, err := NewFollower(annotate.Options{Location: time.UTC}, Options{Lang: "en", HideHeartbeats: true}, Capture{Name: "lo"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	most := map[string]int{}
 	note := func(name string, n int) { most[name] = max(most[name], n) }
 	shown := 0

@@ -76,7 +76,10 @@ func TestFollowerMatchesPage(t *testing.T) {
 				}
 			}
 
-			fl := render.NewFollower(aopts, opts, render.Capture{Name: "lo"})
+			fl, err := render.NewFollower(aopts, opts, render.Capture{Name: "lo"})
+			if err != nil {
+				t.Fatal(err)
+			}
 			compared, acks := 0, 0
 			for i, p := range pkts {
 				page, err := fl.Add(p)
@@ -152,7 +155,10 @@ func BenchmarkFollow(b *testing.B) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				fl := render.NewFollower(annotate.Options{Location: time.UTC}, opts, render.Capture{Name: "lo"})
+				fl, err := render.NewFollower(annotate.Options{Location: time.UTC}, opts, render.Capture{Name: "lo"})
+				if err != nil {
+					b.Fatal(err)
+				}
 				for _, p := range pkts {
 					if _, err := fl.Add(p); err != nil {
 						b.Fatal(err)

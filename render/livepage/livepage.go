@@ -128,23 +128,29 @@ func New(opts Options) (*Server, error) {
 	opts.Page.Style = render.StyleGuide
 	opts.Page.Fragment = false
 	opts.Page.IDPrefix = ""
-	shell, err := makeShell(opts)
-	if err != nil {
-		return nil, err
-	}
+	// One catalog, parsed once, for the shell and every packet.
 	lang := opts.Page.Lang
 	if lang == "" {
 		lang = "en"
 	}
+	var err error
 	if opts.Page.Catalog, err = render.LoadCatalog(lang, opts.Page.Templates); err != nil {
+		return nil, err
+	}
+	shell, err := makeShell(opts)
+	if err != nil {
 		return nil, err
 	}
 	page := opts.Page
 	page.Fragment = true
+	fl, err := render.NewFollower(opts.Annotate, page, render.Capture{Name: opts.Source})
+	if err != nil {
+		return nil, err
+	}
 	s := &Server{
 		opts:    opts,
 		shell:   shell,
-		fl:      render.NewFollower(opts.Annotate, page, render.Capture{Name: opts.Source}),
+		fl:      fl,
 		queue:   make(chan *capture.Packet, opts.Queue),
 		done:    make(chan struct{}),
 		viewers: map[*viewer]struct{}{},

@@ -21,26 +21,15 @@ type Follower struct {
 }
 
 // NewFollower returns a Follower that writes to w. It annotates with aopts
-// (leaving Emit nil makes the annotator forget what is final) and explains
-// with page, whose selection and language apply; its style is always
-// classic. capt names the capture, such as the interface.
+// and explains with page, whose selection and language apply; its style is
+// always classic. capt names the capture, such as the interface.
 func NewFollower(w io.Writer, aopts annotate.Options, page render.Options, capt render.Capture) (*Follower, error) {
 	page.Style = render.StyleClassic
-	if page.Catalog == nil {
-		// Parse the messages once, not for every packet.
-		lang := page.Lang
-		if lang == "" {
-			lang = "en"
-		}
-		var err error
-		if page.Catalog, err = render.LoadCatalog(lang, page.Templates); err != nil {
-			return nil, err
-		}
+	fl, err := render.NewFollower(aopts, page, capt)
+	if err != nil {
+		return nil, err
 	}
-	if aopts.Emit == nil {
-		aopts.Emit = func(annotate.Record) error { return nil }
-	}
-	return &Follower{w: safewriter.New(w), fl: render.NewFollower(aopts, page, capt)}, nil
+	return &Follower{w: safewriter.New(w), fl: fl}, nil
 }
 
 // Add explains p, after every packet added before it, and writes the
