@@ -52,6 +52,7 @@ tcpdump prints them. Capturing needs root or the CAP_NET_RAW capability.`,
   sudo wstrace capture -i any -c 100 tcp port 8080`,
 		Args: positionalArgs(cobra.ArbitraryArgs),
 		RunE: func(c *cobra.Command, args []string) error {
+			collectNearLimit()
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			return runCapture(ctx, stop, c.OutOrStdout(), c.ErrOrStderr(), f, strings.Join(args, " "))

@@ -49,6 +49,7 @@ private user and network namespace where that is allowed.`,
   wstrace demo --names alice,bob --message "hello" --message "bye" -o chat.md`,
 		Args: positionalArgs(cobra.NoArgs),
 		RunE: func(c *cobra.Command, _ []string) error {
+			collectNearLimit()
 			ctx, stop := signal.NotifyContext(c.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			f.named = c.Flags().Changed("write")

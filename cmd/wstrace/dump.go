@@ -14,8 +14,6 @@ import (
 	"github.com/wstrace/wstrace/capture/decode"
 	"github.com/wstrace/wstrace/capture/filter"
 	"github.com/wstrace/wstrace/capture/tcpdump"
-	"os"
-	"runtime/debug"
 )
 
 type dumpFlags struct {
@@ -65,13 +63,6 @@ what is printed. Times are local, honouring TZ, as tcpdump's are.`,
 		RunE: func(c *cobra.Command, args []string) error {
 			if f.file == "" {
 				f.file, args = args[0], args[1:]
-			}
-			if os.Getenv("GOGC") == "" {
-				// dump allocates little garbage per packet: pacing the
-				// collector as usual keeps its memory near tcpdump's
-				// (18 MB instead of 68 on a million packets) at the same
-				// speed.
-				debug.SetGCPercent(100)
 			}
 			return runDump(c.OutOrStdout(), c.InOrStdin(), f, strings.Join(args, " "))
 		},

@@ -234,6 +234,7 @@ packets shown; every packet is still read, so connections are followed whole.`,
 			return nil
 		}),
 		RunE: func(c *cobra.Command, args []string) error {
+			collectNearLimit()
 			if f.input == "" {
 				f.input, args = args[0], args[1:]
 			}
