@@ -24,8 +24,14 @@ func wantString(t *testing.T, s string) []byte {
 	if err := enc.Encode(s); err != nil {
 		t.Fatal(err)
 	}
+	return escapeControls(bytes.TrimSuffix(buf.Bytes(), []byte{'\n'}))
+}
+
+// escapeControls escapes DEL and the C1 controls in encoding/json's
+// output, which leaves them raw: Write escapes them (in JSON strings, the
+// only place they can be) so that no control character reaches a terminal.
+func escapeControls(b []byte) []byte {
 	const hex = "0123456789abcdef"
-	b := bytes.TrimSuffix(buf.Bytes(), []byte{'\n'})
 	var out []byte
 	for i := 0; i < len(b); i++ {
 		switch {
@@ -40,6 +46,9 @@ func wantString(t *testing.T, s string) []byte {
 	}
 	return out
 }
+
+// EscapeControls is escapeControls, for the tests of package jsonout_test.
+var EscapeControls = escapeControls
 
 // TestAppendString checks appendString, which skips safe bytes eight at a
 // time, with every byte that needs care at every position of a run of

@@ -39,7 +39,7 @@ func checkSameAsEncodingJSON(t *testing.T, name string, res *annotate.Result) {
 		if err := jsonout.Write(&got, res, opts); err != nil {
 			t.Fatal(err)
 		}
-		want := escapeControls(encodingJSON(t, res, opts))
+		want := jsonout.EscapeControls(encodingJSON(t, res, opts))
 		if !bytes.Equal(got.Bytes(), want) {
 			i := 0
 			for i < min(got.Len(), len(want)) && got.Bytes()[i] == want[i] {
@@ -49,26 +49,6 @@ func checkSameAsEncodingJSON(t *testing.T, name string, res *annotate.Result) {
 				i, got.Bytes()[max(0, i-80):min(got.Len(), i+80)], want[max(0, i-80):min(len(want), i+80)])
 		}
 	}
-}
-
-// escapeControls escapes DEL and the C1 controls in encoding/json's
-// output, which leaves them raw: Write escapes them (in JSON strings, the
-// only place they can be) so that no control character reaches a terminal.
-func escapeControls(b []byte) []byte {
-	const hex = "0123456789abcdef"
-	var out []byte
-	for i := 0; i < len(b); i++ {
-		switch {
-		case b[i] == 0x7f:
-			out = append(out, `\u007f`...)
-		case b[i] == 0xc2 && i+1 < len(b) && b[i+1] >= 0x80 && b[i+1] < 0xa0:
-			out = append(out, '\\', 'u', '0', '0', hex[b[i+1]>>4], hex[b[i+1]&0xf])
-			i++
-		default:
-			out = append(out, b[i])
-		}
-	}
-	return out
 }
 
 // TestWriteMatchesEncodingJSON checks that the streaming encoder writes
